@@ -1,0 +1,48 @@
+/**
+ * Redaction shared by everything that shows telemetry to people (the logger, the debug feed):
+ * prompts unless `traceSensitive`, and anything that looks like a credential, always.
+ * @module
+ */
+import type { Metadata } from "./events.ts";
+
+/** What replaces a redacted value. */
+export const REDACTED = "[redacted]";
+
+const SENSITIVE_KEYS = new Set(["input", "prompt", "prompts"]);
+// Keys whose values are credentials wherever they appear. span_token/parent_token are ours and safe.
+const SECRET_KEY = /(api[_-]?key|authorization|secret|password|passwd|bearer|cookie|private[_-]?key|^headers$|(^|_)token$)/i;
+const SAFE_KEYS = new Set(["span_token", "parent_token", "token_savings"]);
+
+/**
+ * Returns a copy of `metadata` safe to show: credentials always replaced by `[redacted]`, and the
+ * prompt (`input`) too unless `traceSensitive` is set (by option or in the metadata).
+ *
+ * @param metadata Event metadata.
+ * @param traceSensitive Keep prompts.
+ * @returns A redacted shallow-deep copy (nested plain objects are redacted too).
+ * @example
+ * ```ts
+ * import { redactMetadata } from "../../mod.ts";
+ * redactMetadata({ input: "my prompt", api_key: "sk-1" }); // { input: "[redacted]", api_key: "[redacted]" }
+ * ```
+ */
+export function redactMetadata(metadata: Readonly<Metadata>, traceSensitive = false): Metadata {
+  const keepPrompt = traceSensitive || metadata.traceSensitive === true ||
+    metadata.trace_sensitive === true;
+  return redactObject(metadata, keepPrompt, 0) as Metadata;
+}
+
+function redactObject(value: unknown, keepPrompt: boolean, depth: number): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (depth > 8) return "[truncated]";
+  if (Array.isArray(value)) return value.map((v) => redactObject(v, keepPrompt, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (!SAFE_KEYS.has(key) && SECRET_KEY.test(key)) out[key] = v === undefined ? v : REDACTED;
+    else if (!keepPrompt && depth === 0 && SENSITIVE_KEYS.has(key)) {
+      out[key] = v === undefined ? v : REDACTED;
+    } else out[key] = redactObject(v, keepPrompt, depth + 1);
+  }
+  return out;
+}
