@@ -49,6 +49,8 @@ export const Events = {
   warning: "codex.warning",
   /** The CLI process was spawned: carries `pid` (the thread start precedes the spawn so that trace context can be handed to the CLI). */
   threadSpawned: "codex.thread.spawned",
+  /** A span finished (emitted by the tracer; `metadata.span` is the `SpanRecord`). The debug feed listens to it. */
+  spanFinished: "codex.span.finished",
 } as const;
 
 /** Any event name in the catalogue. */
