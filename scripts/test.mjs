@@ -3,7 +3,7 @@
 // checks, and prints per-runtime counts and the closing line `N passed, N failed`.
 // Usage: npm test [-- --runtimes node,bun] [-- file filters...]
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "..");
@@ -37,7 +37,7 @@ function run(cmd, argv, env = {}) {
     let out = "";
     const child = spawn(cmd, argv, {
       cwd: root,
-      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
+      env: { ...process.env, NO_COLOR: "1", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const onData = (stream) => (chunk) => {
@@ -51,7 +51,12 @@ function run(cmd, argv, env = {}) {
       done({ code: 127, out, seconds: (Date.now() - started) / 1000 });
     });
     child.on("close", (code, signal) =>
-      done({ code: code ?? (signal ? 128 : 1), out, seconds: (Date.now() - started) / 1000 }));
+      done({
+        code: code ?? (signal ? 128 : 1),
+        // deno colours its summary even with NO_COLOR when FORCE_COLOR is set: strip ANSI codes
+        out: out.replace(/\x1b\[[0-9;]*m/g, ""),
+        seconds: (Date.now() - started) / 1000,
+      }));
   });
 }
 
