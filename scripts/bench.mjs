@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// Runs bench/main.ts on Node, Bun and Deno (one process each, one after another so that they do
+// not compete for the 2 cores), prints one table per runtime and writes bench/RESULTS.md.
+// Usage: npm run bench [-- --runtimes node,bun] [-- --only encode,span,emit,jsonl,bundle,export,run]
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "..");
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i === -1 ? dflt : argv[i + 1];
+};
+const runtimes = opt("--runtimes", "node,bun,deno").split(",");
+const only = opt("--only", "");
+const commands = {
+  node: [bin("node"), ["--expose-gc", "bench/main.ts"]],
+  bun: [bin("bun"), ["bench/main.ts"]],
+  deno: [bin("deno"), ["run", "-A", "--v8-flags=--expose-gc", "bench/main.ts"]],
+};
+const sections = [];
+let missed = 0;
+for (const runtime of runtimes) {
+  const [cmd, args] = commands[runtime];
+  console.error(`\n=== bench on ${runtime}`);
+  const r = spawnSync(cmd, [...args, ...(only ? ["--only", only] : [])], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  const line = r.stdout.split("\n").find((l) => l.startsWith("BENCH_JSON "));
+  if (!line) {
+    console.error(`bench on ${runtime} failed (exit ${r.status})\n${r.stdout}`);
+    missed++;
+    continue;
+  }
+  const { runtime: name, rows } = JSON.parse(line.slice("BENCH_JSON ".length));
+  let table = `### ${name}\n\n| measure | ours | compared with | ratio | target | met |\n|---|---|---|---|---|---|\n`;
+  for (const row of rows) {
+    table += `| ${row.measure} | ${row.ours} | ${row.versus} | ${row.ratio} | ${row.target} | ${
+      row.met === null ? "–" : row.met ? "yes" : "**no**"
+    } |\n`;
+    if (row.met === false) missed++;
+  }
+  sections.push(table);
+  console.log(`\n${table}`);
+}
+const md = `# Benchmark results\n\nRun with \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}; ratios measured in one process per runtime (interleaved rounds, medians).\n\n${sections.join("\n")}`;
+if (!only) writeFileSync(join(root, "bench", "RESULTS.md"), md);
+console.log(missed ? `${missed} target(s) missed` : "all targets met");
