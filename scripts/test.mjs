@@ -72,7 +72,7 @@ if (!skipChecks && filters.length === 0) {
   const checks = [
     ["tsc", [bin("tsc"), ["-p", "tsconfig.tests.json"]]],
     ["tsc edge (no runtime types)", [bin("tsc"), ["-p", "tsconfig.edge.json"]]],
-    ["deno check", [bin("deno"), ["check", "--quiet", "mod.ts", "src/"]]],
+    ["deno check --doc (JSDoc examples too)", [bin("deno"), ["check", "--quiet", "--doc", "mod.ts", "src/"]]],
     ["deno lint", [bin("deno"), ["lint", "--quiet"]]],
   ];
   let passed = 0, failed = 0;
