@@ -50,6 +50,80 @@ export type {
 } from "./src/tracing/span-record.ts";
 
 // ---- thread runner (src/codex, src/runtime, src/jsonl, src/files) ----
+export { Codex } from "./src/codex/codex.ts";
+export { Thread } from "./src/codex/thread.ts";
+export { CodexExecError } from "./src/codex/errors.ts";
+export type { CodexExecErrorCode, CodexExecErrorDetails } from "./src/codex/errors.ts";
+export { buildArgv, buildEnv, flattenConfig } from "./src/codex/args.ts";
+export type { ExecArgs } from "./src/codex/args.ts";
+export type {
+  ApprovalDecision,
+  ApprovalHandler,
+  ApprovalMode,
+  ApprovalRequest,
+  CodexConfigObject,
+  CodexConfigValue,
+  CodexOptions,
+  Input,
+  ModelReasoningEffort,
+  RunMetadata,
+  RunResult,
+  RunStatus,
+  RunStreamedResult,
+  SandboxMode,
+  ThreadOptions,
+  TurnOptions,
+  UserInput,
+  WebSearchMode,
+} from "./src/codex/options.ts";
+export { isKnownEvent, KNOWN_EVENT_TYPES, normalizeEventType } from "./src/codex/events.ts";
+export type {
+  CompactionInfo,
+  FinalResponse,
+  ItemCompletedEvent,
+  ItemDeltaEvent,
+  ItemStartedEvent,
+  ItemUpdatedEvent,
+  KnownThreadEvent,
+  ThreadErrorEvent,
+  ThreadEvent,
+  ThreadStartedEvent,
+  TokenUsageUpdatedEvent,
+  ToolCallRequiredEvent,
+  TurnCompactionEvent,
+  TurnCompletedEvent,
+  TurnContinuationEvent,
+  TurnDiffUpdatedEvent,
+  TurnFailedEvent,
+  TurnStartedEvent,
+  TurnStatus,
+  UnknownEvent,
+} from "./src/codex/events.ts";
+export { isKnownItem, KNOWN_ITEM_TYPES } from "./src/codex/items.ts";
+export type {
+  AgentMessageItem,
+  CommandExecutionItem,
+  CommandExecutionStatus,
+  ErrorItem,
+  FileChangeItem,
+  FileUpdateChange,
+  KnownThreadItem,
+  McpToolCallItem,
+  PatchChangeKind,
+  ReasoningItem,
+  ThreadItem,
+  TodoItem,
+  TodoListItem,
+  UnknownItem,
+  WebSearchItem,
+} from "./src/codex/items.ts";
+export { createJsonlDecoder, decodeJsonl, MalformedLine } from "./src/jsonl/decoder.ts";
+export type { JsonlDecoder, JsonlDecoderOptions, JsonlRecord } from "./src/jsonl/decoder.ts";
+export { detectSpawner, runtimeName } from "./src/runtime/detect.ts";
+export { ByteTail } from "./src/runtime/spawner.ts";
+export type { ExitStatus, SpawnedProcess, Spawner, SpawnOptions } from "./src/runtime/spawner.ts";
+export { Files, sanitizeFileName } from "./src/files/files.ts";
+export type { FilesBucket, FilesMetrics, FilesOptions, StagedFile, StageOptions } from "./src/files/files.ts";
 
 // ---- tracing and export (src/tracing, src/export, src/config) ----
 

@@ -1,0 +1,115 @@
+/**
+ * The entry point of the thread runner: {@link Codex} starts and resumes threads and can stop a
+ * wedged run by its CLI's pid.
+ * @module
+ */
+import { resolveCodexBinary } from "./exec.ts";
+import type { ResolvedBinary } from "./exec.ts";
+import type { CodexOptions, ThreadOptions } from "./options.ts";
+import { Thread } from "./thread.ts";
+import type { ThreadHost } from "./thread.ts";
+
+// Runs of every Codex instance, by pid: `stop(pid)` works whichever instance started the run.
+const RUNS_KEY: unique symbol = Symbol.for("codex-otel-sdk.runner.runs.v1") as never;
+const holder = globalThis as unknown as { [RUNS_KEY]?: Map<number, () => Promise<void>> };
+const runs: Map<number, () => Promise<void>> = holder[RUNS_KEY] ??= new Map();
+
+/**
+ * Runs Codex threads through the Codex CLI.
+ *
+ * @example Run a thread
+ * ```ts
+ * import { Codex } from "../../mod.ts";
+ * const codex = new Codex({ apiKey: "sk-..." });
+ * const thread = codex.startThread({ skipGitRepoCheck: true });
+ * const result = await thread.run("Summarize README.md");
+ * console.log(result.finalResponse, thread.id);
+ * ```
+ */
+export class Codex {
+  /** The options given to the constructor. */
+  readonly options: CodexOptions;
+  #binary: Promise<ResolvedBinary> | undefined;
+  readonly #host: ThreadHost;
+
+  /** @param options Executable, API key, base URL, environment, config, spawner, kill grace. */
+  constructor(options: CodexOptions = {}) {
+    this.options = { ...options };
+    this.#host = {
+      options: this.options,
+      resolveBinary: (env) => {
+        const p = this.#binary ??= resolveCodexBinary(env);
+        // A failed lookup is retried next time (the CLI may get installed meanwhile).
+        p.catch(() => {
+          if (this.#binary === p) this.#binary = undefined;
+        });
+        return p;
+      },
+      register: (pid, stop) => {
+        runs.set(pid, stop);
+        return () => {
+          if (runs.get(pid) === stop) runs.delete(pid);
+        };
+      },
+    };
+  }
+
+  /**
+   * Starts a new thread (the CLI creates it on the first run).
+   *
+   * @param options Model, sandbox, working directory, timeouts, metadata, approvals.
+   * @returns The thread.
+   * @example
+   * ```ts
+   * import { Codex } from "../../mod.ts";
+   * const thread = new Codex().startThread({ model: "gpt-5.5", sandboxMode: "workspace-write" });
+   * ```
+   */
+  startThread(options: ThreadOptions = {}): Thread {
+    return new Thread(this.#host, options);
+  }
+
+  /**
+   * Continues an existing thread (`codex exec resume <id>`).
+   *
+   * @param id Thread id.
+   * @param options Thread options (`usageBaseline` makes the first turn's usage delta exact).
+   * @returns The thread.
+   * @example
+   * ```ts
+   * import { Codex } from "../../mod.ts";
+   * const thread = new Codex().resumeThread("01a20b76-6908-7d90-bc64-cac6229c2ac7");
+   * ```
+   */
+  resumeThread(id: string, options: ThreadOptions = {}): Thread {
+    return new Thread(this.#host, options, id);
+  }
+
+  /**
+   * Stops a run by its CLI's pid (from `codex.thread.spawned` / `codex.thread.start` metadata):
+   * SIGTERM, then SIGKILL after `killGraceMs`. The run ends with a `stopped` error.
+   *
+   * @param pid The CLI's process id.
+   * @returns `true` once the run's process has exited; `false` when no run has that pid.
+   * @example
+   * ```ts
+   * import { Codex } from "../../mod.ts";
+   * await new Codex().stop(12345); // false: no such run
+   * ```
+   */
+  async stop(pid: number): Promise<boolean> {
+    const stop = runs.get(pid);
+    if (stop === undefined) return false;
+    await stop();
+    return true;
+  }
+
+  /**
+   * Pids of the CLI processes of runs in progress (all Codex instances).
+   *
+   * @returns Pids.
+   */
+  activePids(): number[] {
+    return [...runs.keys()];
+  }
+}

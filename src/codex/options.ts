@@ -1,0 +1,179 @@
+/**
+ * Options of {@link Codex}, threads and turns: those of the official TypeScript SDK plus the
+ * runner's own (inactivity timeout, telemetry metadata, approvals, process control).
+ * @module
+ */
+import type { Spawner } from "../runtime/spawner.ts";
+import type { ThreadItem } from "./items.ts";
+import type { Usage } from "./events.ts";
+
+/** A value of a `--config` override (nested objects are flattened to dotted keys). */
+export type CodexConfigValue = string | number | boolean | CodexConfigValue[] | CodexConfigObject;
+
+/** A `--config` object. */
+export interface CodexConfigObject {
+  /** Key → value. */
+  [key: string]: CodexConfigValue;
+}
+
+/** Sandbox modes of the CLI. */
+export type SandboxMode = "read-only" | "workspace-write" | "danger-full-access";
+/** Approval policies of the CLI. */
+export type ApprovalMode = "never" | "on-request" | "on-failure" | "untrusted";
+/** Reasoning effort levels. */
+export type ModelReasoningEffort = "minimal" | "low" | "medium" | "high" | "xhigh";
+/** Web search modes. */
+export type WebSearchMode = "disabled" | "cached" | "live";
+
+/** A request for approval of a tool call (the seed's `tool.call.required`). */
+export interface ApprovalRequest {
+  /** Tool name. */
+  tool: string;
+  /** Call id. */
+  callId: string;
+  /** Tool arguments. */
+  arguments: unknown;
+  /** Why approval is needed, when the CLI says. */
+  reason?: string;
+  /** Thread id. */
+  threadId?: string;
+  /** Turn id. */
+  turnId?: string;
+  /** Aborted when the run ends or the approval times out. */
+  signal: AbortSignal;
+}
+
+/** A decision: `true`/`"approved"` approves, `false`/`"denied"` denies, optionally with a reason. */
+export type ApprovalDecision = boolean | "approved" | "denied" | { approved: boolean; reason?: string };
+
+/** Decides on tool calls that need approval. */
+export type ApprovalHandler = (request: ApprovalRequest) => ApprovalDecision | Promise<ApprovalDecision>;
+
+/** Telemetry metadata of a thread. */
+export interface RunMetadata {
+  /** Caller-supplied source label. */
+  source?: string;
+  /** Workflow name. */
+  workflow?: string;
+  /** Group name. */
+  group?: string;
+  /** Who started the work. @default "sdk" */
+  originator?: string;
+  /** Put prompts in clear in logs and spans. @default false */
+  traceSensitive?: boolean;
+  /** No spans for this thread (events still flow). @default false */
+  tracingDisabled?: boolean;
+  /** Any other label (string, number or boolean). */
+  [key: string]: string | number | boolean | undefined;
+}
+
+/** Options of {@link Codex}. */
+export interface CodexOptions {
+  /** Path of the `codex` executable. @default `@openai/codex` from node_modules, else `codex` on PATH */
+  codexPathOverride?: string;
+  /** Responses API base URL (`--config openai_base_url=…`). */
+  baseUrl?: string;
+  /** API key, passed as `CODEX_API_KEY`. */
+  apiKey?: string;
+  /** The CLI's complete environment (replaces the host's). @default the host's environment */
+  env?: Record<string, string>;
+  /** `--config` overrides, flattened to `a.b=value`. */
+  config?: CodexConfigObject;
+  /** Raw `--config key=value` strings, passed as given after `config`. */
+  configOverrides?: string[];
+  /** Starts the CLI. @default the current runtime's adapter ({@link detectSpawner}) */
+  spawner?: Spawner;
+  /** Time between SIGTERM and SIGKILL when a run is torn down. @default 2000 */
+  killGraceMs?: number;
+  /** Originator sent to the CLI (`CODEX_INTERNAL_ORIGINATOR_OVERRIDE`). @default "codex_sdk_ts" */
+  cliOriginator?: string;
+}
+
+/** Options of a thread (every run of it). */
+export interface ThreadOptions {
+  /** Model. */
+  model?: string;
+  /** Sandbox mode. */
+  sandboxMode?: SandboxMode;
+  /** Working directory of the agent (`--cd`); also the CLI process's cwd. */
+  workingDirectory?: string;
+  /** Skip the CLI's git repository check. */
+  skipGitRepoCheck?: boolean;
+  /** Approval policy. */
+  approvalPolicy?: ApprovalMode;
+  /** Reasoning effort. */
+  modelReasoningEffort?: ModelReasoningEffort;
+  /** Network access in the workspace-write sandbox. */
+  networkAccessEnabled?: boolean;
+  /** Web search on/off (`webSearchMode` wins). */
+  webSearchEnabled?: boolean;
+  /** Web search mode. */
+  webSearchMode?: WebSearchMode;
+  /** Extra writable directories (`--add-dir`). */
+  additionalDirectories?: string[];
+  /** Inactivity timeout: the run fails when the CLI prints nothing for this long. @default none */
+  timeoutMs?: number;
+  /** Telemetry metadata. */
+  metadata?: RunMetadata;
+  /** Decides on tool calls that need approval. Without it they are denied by policy. */
+  approvalHandler?: ApprovalHandler;
+  /** How long {@link ThreadOptions.approvalHandler} may take. @default 60000 */
+  approvalTimeoutMs?: number;
+  /**
+   * Cumulative usage of the thread before this object's first run (for `resumeThread`): the
+   * first turn's per-turn usage is then exact. Without it that turn reports the cumulative
+   * figure as its usage and `usage_baseline: "unknown"`.
+   */
+  usageBaseline?: Usage;
+}
+
+/** Options of one run (turn). */
+export interface TurnOptions {
+  /** JSON schema of the answer; the answer is then parsed into `parsed`. */
+  outputSchema?: unknown;
+  /** Aborts the run (the CLI is killed). */
+  signal?: AbortSignal;
+  /** Inactivity timeout of this run. @default the thread's */
+  timeoutMs?: number;
+  /** Telemetry metadata of this run, merged over the thread's. */
+  metadata?: RunMetadata;
+}
+
+/** Input: a prompt, or text parts and local images. */
+export type UserInput = { type: "text"; text: string } | { type: "local_image"; path: string };
+
+/** A run's input. */
+export type Input = string | UserInput[];
+
+/** How a run ended. */
+export type RunStatus = "completed" | "early_exit";
+
+/** The result of {@link Thread.run}. */
+export interface RunResult<T = unknown> {
+  /** Completed items, in order. */
+  items: ThreadItem[];
+  /** The agent's last message (or the turn's `final_response`). */
+  finalResponse: string;
+  /** Usage as the CLI reported it (cumulative for the thread after resume), or `null`. */
+  usage: Usage | null;
+  /** Usage of this turn alone (difference from the previous turn), or `null`. */
+  turnUsage: Usage | null;
+  /** Thread id. */
+  threadId: string | null;
+  /** Turn id (the CLI's, or synthesized as `<thread_id>:<n>`). */
+  turnId: string | null;
+  /** `early_exit` when the CLI ended without completing the turn. */
+  status: RunStatus;
+  /** `finalResponse` parsed as JSON, when an output schema was given. */
+  parsed?: T;
+  /** Messages of `error` events that did not fail the turn (retries). */
+  warnings: string[];
+  /** Process id of the CLI. */
+  pid: number | null;
+}
+
+/** The result of {@link Thread.runStreamed}. */
+export interface RunStreamedResult<E> {
+  /** The CLI's events as they come. Breaking out early tears the run down. */
+  events: AsyncGenerator<E, void, undefined>;
+}

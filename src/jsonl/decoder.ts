@@ -1,0 +1,221 @@
+/**
+ * A streaming JSON Lines decoder over bytes: splits on `\n` with `Uint8Array.indexOf`, decodes
+ * each run of complete lines once (UTF-8 never has a 0x0A inside a multi-byte character, so a
+ * byte split is safe), handles CRLF, blank lines, a last line without newline and lines of many
+ * megabytes (kept as a list of chunks until their newline comes, joined once). A line that is not
+ * JSON becomes a {@link MalformedLine} instead of an exception: the stream goes on.
+ * @module
+ */
+
+/** A line that was not valid JSON. */
+export class MalformedLine {
+  /** The raw line (CR stripped), possibly cut to `maxLineBytes`. */
+  readonly line: string;
+  /** The `JSON.parse` error message. */
+  readonly error: string;
+  /** The line's length in bytes before any cut. */
+  readonly bytes: number;
+  /**
+   * @param line The raw line.
+   * @param error Why it did not parse.
+   * @param bytes Its length in bytes.
+   */
+  constructor(line: string, error: string, bytes: number) {
+    this.line = line;
+    this.error = error;
+    this.bytes = bytes;
+  }
+}
+
+/** Options of {@link createJsonlDecoder}. */
+export interface JsonlDecoderOptions {
+  /**
+   * Longest line accepted, in bytes; a longer one is dropped and reported as a
+   * {@link MalformedLine} holding its first `maxLineBytes` bytes. @default 268435456 (256 MiB)
+   */
+  maxLineBytes?: number;
+}
+
+/** What the decoder produces for each non-blank line: a parsed value or a {@link MalformedLine}. */
+export type JsonlRecord = unknown;
+
+/** A push-style decoder: feed chunks, get the values of the lines they complete. */
+export interface JsonlDecoder {
+  /**
+   * Feeds bytes.
+   *
+   * @param chunk The next bytes of the stream.
+   * @returns The values of the lines completed by this chunk (malformed ones as {@link MalformedLine}).
+   */
+  push(chunk: Uint8Array): JsonlRecord[];
+  /**
+   * Ends the stream: a last line without newline is decoded now.
+   *
+   * @returns The value of that line, if any.
+   */
+  end(): JsonlRecord[];
+}
+
+const NL = 10;
+
+/**
+ * Creates a streaming JSONL decoder.
+ *
+ * @param options Line length bound.
+ * @returns The decoder.
+ * @example
+ * ```ts
+ * import { createJsonlDecoder, MalformedLine } from "./decoder.ts";
+ * const d = createJsonlDecoder();
+ * const bytes = new TextEncoder().encode('{"a":1}\r\nnot json\n{"b"');
+ * const values = [...d.push(bytes), ...d.push(new TextEncoder().encode(":2}")), ...d.end()];
+ * // [{ a: 1 }, MalformedLine { line: "not json" }, { b: 2 }]
+ * console.log(values.length, values[1] instanceof MalformedLine);
+ * ```
+ */
+export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDecoder {
+  const maxLine = options.maxLineBytes ?? 268_435_456;
+  const td = new TextDecoder();
+  let pending: Uint8Array[] = [];
+  let pendingLen = 0;
+  let overflow = false;
+
+  const line = (text: string, bytes: number, out: JsonlRecord[]): void => {
+    let s = text;
+    const n = s.length;
+    if (n === 0) return;
+    if (s.charCodeAt(n - 1) === 13) {
+      s = s.slice(0, n - 1);
+      if (s.length === 0) return;
+    }
+    try {
+      out.push(JSON.parse(s));
+    } catch (error) {
+      if (s.trim() === "") return;
+      out.push(new MalformedLine(s, (error as Error).message, bytes));
+    }
+  };
+
+  const joinPending = (tail: Uint8Array): Uint8Array => {
+    const all = new Uint8Array(pendingLen + tail.length);
+    let at = 0;
+    for (const p of pending) {
+      all.set(p, at);
+      at += p.length;
+    }
+    all.set(tail, at);
+    return all;
+  };
+
+  const keep = (part: Uint8Array): void => {
+    if (overflow) {
+      pendingLen += part.length;
+      return;
+    }
+    if (pendingLen + part.length > maxLine) {
+      // Keep the head for the report, drop the rest until the newline.
+      const room = maxLine - pendingLen;
+      if (room > 0) pending.push(part.slice(0, room));
+      overflow = true;
+      pendingLen += part.length;
+      return;
+    }
+    // Copy: some runtimes reuse the chunk's buffer after the read.
+    pending.push(part.slice());
+    pendingLen += part.length;
+  };
+
+  const finishPending = (tail: Uint8Array, out: JsonlRecord[]): void => {
+    if (overflow) {
+      const head = joinPending(new Uint8Array(0));
+      out.push(
+        new MalformedLine(
+          td.decode(head),
+          `line longer than maxLineBytes (${maxLine})`,
+          pendingLen + tail.length,
+        ),
+      );
+    } else {
+      const bytes = pendingLen + tail.length;
+      line(td.decode(pendingLen === 0 ? tail : joinPending(tail)), bytes, out);
+    }
+    pending = [];
+    pendingLen = 0;
+    overflow = false;
+  };
+
+  return {
+    push(chunk: Uint8Array): JsonlRecord[] {
+      const out: JsonlRecord[] = [];
+      const first = chunk.indexOf(NL);
+      if (first === -1) {
+        if (chunk.length > 0) keep(chunk);
+        return out;
+      }
+      let start = 0;
+      if (pendingLen > 0) {
+        if (overflow) pendingLen += first;
+        finishPending(overflow ? new Uint8Array(0) : chunk.subarray(0, first), out);
+        start = first + 1;
+      }
+      const last = chunk.lastIndexOf(NL);
+      if (last >= start) {
+        // One decode for every complete line in this chunk, then split the string.
+        const text = td.decode(chunk.subarray(start, last));
+        let i = 0;
+        for (;;) {
+          const j = text.indexOf("\n", i);
+          if (j === -1) {
+            line(i === 0 ? text : text.slice(i), -1, out);
+            break;
+          }
+          line(text.slice(i, j), -1, out);
+          i = j + 1;
+        }
+      }
+      if (last + 1 < chunk.length) keep(chunk.subarray(last + 1));
+      return out;
+    },
+    end(): JsonlRecord[] {
+      const out: JsonlRecord[] = [];
+      if (pendingLen > 0) finishPending(new Uint8Array(0), out);
+      return out;
+    },
+  };
+}
+
+/**
+ * Decodes a byte stream of JSON Lines, yielding one value per non-blank line (a
+ * {@link MalformedLine} for a line that is not JSON).
+ *
+ * @param source A `ReadableStream` or any async iterable of byte chunks.
+ * @param options Line length bound.
+ * @returns The values, in order.
+ * @example
+ * ```ts
+ * import { decodeJsonl } from "./decoder.ts";
+ * const body = new Response('{"type":"turn.started"}\n').body!;
+ * for await (const value of decodeJsonl(body)) console.log(value);
+ * ```
+ */
+export async function* decodeJsonl(
+  source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  options: JsonlDecoderOptions = {},
+): AsyncGenerator<JsonlRecord, void, undefined> {
+  const decoder = createJsonlDecoder(options);
+  if (source instanceof ReadableStream) {
+    const reader = source.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        yield* decoder.push(value);
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  } else {
+    for await (const chunk of source) yield* decoder.push(chunk);
+  }
+  yield* decoder.end();
+}

@@ -1,0 +1,133 @@
+/**
+ * The Deno adapter of the {@link Spawner} seam, over `Deno.Command(...).spawn()`. Deno has no
+ * "process group" option by that name, but `detached: true` starts the child in a new session
+ * (it calls `setsid`; verified on Deno 2.9.6: pgid == pid), and `Deno.kill(-pid, signal)`
+ * signals the whole group. Typed with local structural types.
+ * @module
+ */
+import { ByteTail } from "../spawner.ts";
+import type { ExitStatus, SpawnedProcess, Spawner, SpawnOptions } from "../spawner.ts";
+
+interface DenoChild {
+  readonly pid: number;
+  readonly stdin: WritableStream<Uint8Array>;
+  readonly stdout: ReadableStream<Uint8Array>;
+  readonly stderr: ReadableStream<Uint8Array>;
+  readonly status: Promise<{ success: boolean; code: number; signal: string | null }>;
+  kill(signal?: string): void;
+}
+interface DenoGlobal {
+  Command: new (cmd: string, options: Record<string, unknown>) => { spawn(): DenoChild };
+  kill(pid: number, signal?: string): void;
+}
+
+function denoGlobal(): DenoGlobal | undefined {
+  return (globalThis as { Deno?: DenoGlobal }).Deno;
+}
+
+/**
+ * Whether `Deno.Command` is available (running on Deno).
+ *
+ * @returns `true` on Deno.
+ */
+export function hasDenoCommand(): boolean {
+  return typeof denoGlobal()?.Command === "function";
+}
+
+async function drain(stream: ReadableStream<Uint8Array>, tail: ByteTail): Promise<void> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      tail.push(value);
+    }
+  } catch {
+    // stderr is best effort.
+  }
+}
+
+/**
+ * A {@link Spawner} over `Deno.Command`. Needs `--allow-run` (and `--allow-env` to read the
+ * environment the runner passes on).
+ *
+ * @returns The adapter.
+ * @throws {Error} When not running on Deno.
+ * @example
+ * ```ts
+ * import { denoSpawner } from "./spawner.ts";
+ * const child = await denoSpawner().spawn("echo", ["hi"]);
+ * await child.exited;
+ * ```
+ */
+export function denoSpawner(): Spawner {
+  const deno = denoGlobal();
+  if (deno === undefined) throw new Error("Deno.Command is not available: this adapter runs on Deno only");
+  return {
+    name: "deno",
+    spawn(cmd: string, args: readonly string[], options: SpawnOptions = {}): Promise<SpawnedProcess> {
+      const group = options.processGroup === true;
+      let child: DenoChild;
+      try {
+        child = new deno.Command(cmd, {
+          args: [...args],
+          cwd: options.cwd,
+          env: options.env,
+          // The SpawnOptions env is the complete environment, as on Node and Bun.
+          clearEnv: options.env !== undefined,
+          stdin: "piped",
+          stdout: "piped",
+          stderr: "piped",
+          detached: group,
+        }).spawn();
+      } catch (error) {
+        if ((error as { name?: string }).name === "NotFound") {
+          (error as { code?: string }).code = "ENOENT";
+        }
+        return Promise.reject(error);
+      }
+      let hasExited = false;
+      const exited: Promise<ExitStatus> = child.status.then((s) => {
+        hasExited = true;
+        return { code: s.signal ? null : s.code, signal: s.signal ?? null };
+      });
+      const tail = new ByteTail(options.stderrTailBytes);
+      void drain(child.stderr, tail);
+      void (async () => {
+        const writer = child.stdin.getWriter();
+        try {
+          if (options.stdin !== undefined) {
+            await writer.write(
+              typeof options.stdin === "string" ? new TextEncoder().encode(options.stdin) : options.stdin,
+            );
+          }
+          await writer.close();
+        } catch { /* the child exited before reading stdin */ }
+      })();
+      return Promise.resolve({
+        pid: child.pid,
+        stdout: child.stdout,
+        stderrTail: () => tail.text(),
+        exited,
+        get hasExited() {
+          return hasExited;
+        },
+        kill(signal = "SIGTERM"): boolean {
+          if (group) {
+            try {
+              deno.kill(-child.pid, signal);
+              return true;
+            } catch { /* group gone */ }
+          }
+          if (hasExited) return false;
+          try {
+            child.kill(signal);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * The Node adapter of the {@link Spawner} seam, over `node:child_process.spawn` (also used on Bun
+ * and Deno through their Node compatibility). Reached through `process.getBuiltinModule`, typed
+ * with local structural types, so this file compiles without `@types/node`.
+ * @module
+ */
+import { ByteTail } from "../spawner.ts";
+import type { ExitStatus, SpawnedProcess, Spawner, SpawnOptions } from "../spawner.ts";
+
+interface NodeStream {
+  on(event: string, fn: (...args: never[]) => void): unknown;
+  pause(): void;
+  resume(): void;
+  destroy(): void;
+}
+interface NodeWritable {
+  on(event: string, fn: (...args: never[]) => void): unknown;
+  end(data?: string | Uint8Array): void;
+}
+interface NodeChild {
+  pid?: number;
+  stdin: NodeWritable | null;
+  stdout: NodeStream | null;
+  stderr: NodeStream | null;
+  exitCode: number | null;
+  signalCode: string | null;
+  once(event: string, fn: (...args: never[]) => void): unknown;
+  kill(signal?: string): boolean;
+}
+interface ChildProcessModule {
+  spawn(cmd: string, args: readonly string[], options: Record<string, unknown>): NodeChild;
+}
+interface NodeProcess {
+  getBuiltinModule?(id: string): unknown;
+  kill(pid: number, signal?: string | number): boolean;
+}
+
+function nodeProcess(): NodeProcess | undefined {
+  return (globalThis as { process?: NodeProcess }).process;
+}
+
+/**
+ * Whether `node:child_process` is reachable here (Node ≥ 22.3, Bun, Deno).
+ *
+ * @returns `true` when {@link nodeSpawner} can work.
+ */
+export function hasNodeChildProcess(): boolean {
+  return typeof nodeProcess()?.getBuiltinModule?.("node:child_process") === "object";
+}
+
+/**
+ * A {@link Spawner} over `node:child_process`. A process group is made with `detached: true`
+ * and signalled with `process.kill(-pid, signal)`.
+ *
+ * @returns The adapter.
+ * @throws {Error} When `node:child_process` is not available in this runtime.
+ * @example
+ * ```ts
+ * import { nodeSpawner } from "./spawner.ts";
+ * const child = await nodeSpawner().spawn("echo", ["hi"]);
+ * console.log(await child.exited); // { code: 0, signal: null }
+ * ```
+ */
+export function nodeSpawner(): Spawner {
+  const proc = nodeProcess();
+  const cp = proc?.getBuiltinModule?.("node:child_process") as ChildProcessModule | undefined;
+  if (proc === undefined || cp === undefined) {
+    throw new Error("node:child_process is not available in this runtime");
+  }
+  return {
+    name: "node",
+    spawn(cmd: string, args: readonly string[], options: SpawnOptions = {}): Promise<SpawnedProcess> {
+      const group = options.processGroup === true;
+      const child = cp.spawn(cmd, args, {
+        cwd: options.cwd,
+        env: options.env,
+        stdio: ["pipe", "pipe", "pipe"],
+        detached: group,
+        windowsHide: true,
+      });
+      const tail = new ByteTail(options.stderrTailBytes);
+      let hasExited = false;
+      // Subscribed now, before anyone reads stdout: an early exit cannot be missed.
+      const exited = new Promise<ExitStatus>((resolve) => {
+        child.once("exit", ((code: number | null, signal: string | null) => {
+          hasExited = true;
+          resolve({ code: signal ? null : code, signal: signal ?? null });
+        }) as never);
+      });
+      const stdout = new ReadableStream<Uint8Array>({
+        start(controller) {
+          const out = child.stdout!;
+          out.on("data", ((chunk: Uint8Array) => {
+            controller.enqueue(chunk);
+            if ((controller.desiredSize ?? 1) <= 0) out.pause();
+          }) as never);
+          out.on("end", () => {
+            try {
+              controller.close();
+            } catch { /* already cancelled */ }
+          });
+          out.on("close", () => {
+            try {
+              controller.close();
+            } catch { /* already closed */ }
+          });
+          out.on("error", () => {
+            try {
+              controller.close();
+            } catch { /* already cancelled */ }
+          });
+        },
+        pull() {
+          child.stdout!.resume();
+        },
+        cancel() {
+          child.stdout!.destroy();
+        },
+      }, { highWaterMark: 4 });
+      child.stderr!.on("data", ((chunk: Uint8Array) => tail.push(chunk)) as never);
+      const spawned: SpawnedProcess = {
+        get pid() {
+          return child.pid ?? -1;
+        },
+        stdout,
+        stderrTail: () => tail.text(),
+        exited,
+        get hasExited() {
+          return hasExited;
+        },
+        kill(signal = "SIGTERM"): boolean {
+          if (group && child.pid !== undefined) {
+            try {
+              return proc.kill(-child.pid, signal);
+            } catch { /* group gone: fall back to the leader */ }
+          }
+          if (hasExited) return false;
+          try {
+            return child.kill(signal);
+          } catch {
+            return false;
+          }
+        },
+      };
+      return new Promise<SpawnedProcess>((resolve, reject) => {
+        child.once("error", ((error: Error) => {
+          hasExited = true;
+          reject(error);
+        }) as never);
+        child.once("spawn", () => {
+          const stdin = child.stdin!;
+          // EPIPE when the child exits without reading stdin must not crash the host.
+          stdin.on("error", () => {});
+          stdin.end(options.stdin ?? undefined);
+          resolve(spawned);
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * The process seam: the core runs the Codex CLI through a {@link Spawner}, and each runtime
+ * (Node, Bun, Deno) supplies one. Types only: nothing here touches a runtime API.
+ * @module
+ */
+
+/** How a child process ended: an exit code, or the name of the signal that killed it. */
+export interface ExitStatus {
+  /** Exit code; `null` when a signal ended the process. */
+  code: number | null;
+  /** Signal name (`"SIGTERM"`); `null` when the process exited by itself. */
+  signal: string | null;
+}
+
+/** Options of {@link Spawner.spawn}. */
+export interface SpawnOptions {
+  /** Working directory. @default the parent's */
+  cwd?: string;
+  /** The complete environment of the child (not merged with the parent's). */
+  env?: Record<string, string>;
+  /** Written to the child's stdin, which is then closed; without it stdin is closed at once. */
+  stdin?: string | Uint8Array;
+  /**
+   * Start the child as the leader of a new process group, so {@link SpawnedProcess.kill} also
+   * reaches the processes it started. @default false
+   */
+  processGroup?: boolean;
+  /** Bytes of stderr kept (the tail). @default 65536 */
+  stderrTailBytes?: number;
+}
+
+/** A running child process. */
+export interface SpawnedProcess {
+  /** Process id. */
+  readonly pid: number;
+  /** Standard output as bytes. */
+  readonly stdout: ReadableStream<Uint8Array>;
+  /** The last `stderrTailBytes` of standard error, decoded as UTF-8. */
+  stderrTail(): string;
+  /** Settles once when the process ends (subscribed at spawn, so an early exit is never missed). */
+  readonly exited: Promise<ExitStatus>;
+  /** Whether {@link SpawnedProcess.exited} has settled. */
+  readonly hasExited: boolean;
+  /**
+   * Sends a signal to the process (to its whole group when spawned with `processGroup`).
+   *
+   * @param signal Signal name. @default "SIGTERM"
+   * @returns `false` when nothing was signalled (already gone).
+   */
+  kill(signal?: string): boolean;
+}
+
+/** Starts child processes: one adapter per runtime. */
+export interface Spawner {
+  /** Adapter name: `node`, `bun`, `deno` or a custom one. */
+  readonly name: string;
+  /**
+   * Starts `cmd` with `args`. Rejects (with an error whose `code` is `ENOENT` for a missing
+   * binary) when the process could not be started.
+   *
+   * @param cmd Executable path or name.
+   * @param args Arguments.
+   * @param options Working directory, environment, stdin, process group.
+   * @returns The running process.
+   */
+  spawn(cmd: string, args: readonly string[], options?: SpawnOptions): Promise<SpawnedProcess>;
+}
+
+/**
+ * Keeps the last `limit` bytes written to it, for a bounded stderr tail.
+ *
+ * @example
+ * ```ts
+ * import { ByteTail } from "./spawner.ts";
+ * const tail = new ByteTail(4);
+ * tail.push(new TextEncoder().encode("hello"));
+ * tail.text(); // "ello"
+ * ```
+ */
+export class ByteTail {
+  readonly #limit: number;
+  #chunks: Uint8Array[] = [];
+  #size = 0;
+  /** @param limit Bytes kept. */
+  constructor(limit = 65536) {
+    this.#limit = limit;
+  }
+  /**
+   * Appends bytes, dropping the oldest beyond the limit.
+   *
+   * @param chunk Bytes.
+   */
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    const c = chunk.length > this.#limit ? chunk.slice(chunk.length - this.#limit) : chunk.slice();
+    this.#chunks.push(c);
+    this.#size += c.length;
+    while (this.#size - this.#chunks[0].length >= this.#limit) {
+      this.#size -= this.#chunks.shift()!.length;
+    }
+  }
+  /**
+   * The kept bytes as text (a multi-byte character cut at the front becomes U+FFFD).
+   *
+   * @returns The tail.
+   */
+  text(): string {
+    const all = new Uint8Array(this.#size);
+    let at = 0;
+    for (const c of this.#chunks) {
+      all.set(c, at);
+      at += c.length;
+    }
+    const start = Math.max(0, this.#size - this.#limit);
+    return new TextDecoder().decode(all.subarray(start));
+  }
+}
+
+/** Signal numbers on Linux/macOS for the signals the runner uses (Deno and Node exit codes). */
+export const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGKILL: 9,
+  SIGUSR1: 10,
+  SIGSEGV: 11,
+  SIGUSR2: 12,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+};
