@@ -1,0 +1,304 @@
+/**
+ * Span processors with exact accounting: the batch processor (bounded queue, batch size, schedule,
+ * one export in flight, flush, shutdown) and the immediate one used by the in-memory exporter.
+ * Every span handed in is, at every moment, exactly one of exported, dropped (by reason) or queued
+ * (waiting or in flight): `exported + dropped + queued === produced`.
+ * @module
+ */
+import { emit } from "../telemetry/bus.ts";
+import { Events } from "../telemetry/events.ts";
+import type { SpanProcessor } from "../tracing/span.ts";
+import type { SpanRecord } from "../tracing/span-record.ts";
+import type { ExportResult, SpanExporter } from "./exporter.ts";
+
+/** Batch processor settings (OpenTelemetry `OTEL_BSP_*`). */
+export interface BatchOptions {
+  /** Queue bound; spans beyond it are dropped (`queue_full`). @default 2048 */
+  maxQueueSize?: number;
+  /** Spans per export request. @default 512 */
+  maxExportBatchSize?: number;
+  /** Delay between scheduled exports, ms. 1 s suits a CLI-side SDK better than the spec's 5 s. @default 1000 */
+  scheduledDelayMillis?: number;
+  /** Upper bound for one export call, ms (the exporter has its own, usually shorter, deadline). @default 30000 */
+  exportTimeoutMillis?: number;
+}
+
+/** Counters reported by {@link AccountingProcessor.stats}. */
+export interface ProcessorStats {
+  /** Spans handed to the processor. */
+  produced: number;
+  /** Spans the receiver accepted. */
+  exported: number;
+  /** Spans lost, total. */
+  dropped: number;
+  /** Spans lost, by reason (`queue_full`, `http_400`, `timeout`, `network`, `partial_success`, `shutdown`, ...). */
+  droppedByReason: Record<string, number>;
+  /** Spans waiting or being exported. */
+  queued: number;
+  /** Of `queued`, the spans in the request in flight. */
+  inFlight: number;
+  /** Export requests that failed. */
+  failedExports: number;
+  /** The last failure, without secrets. */
+  lastError?: string;
+}
+
+/** Hooks for problems, so they reach the host as telemetry and a rate-limited warning, never a throw. */
+export interface ProcessorHooks {
+  /** Receives human-readable warnings (rate-limited per reason). @default console.warn */
+  warn?: (message: string) => void;
+  /** Minimum interval between two warnings of the same reason, ms. @default 30000 */
+  warnIntervalMs?: number;
+}
+
+/** A processor that keeps the accounting invariant and can report it. */
+export interface AccountingProcessor extends SpanProcessor {
+  /** A snapshot of the counters. */
+  stats(): ProcessorStats;
+}
+
+class Accounting {
+  produced = 0;
+  exported = 0;
+  dropped = 0;
+  byReason: Record<string, number> = {};
+  failedExports = 0;
+  lastError: string | undefined;
+  #lastWarn = new Map<string, number>();
+  #warn: (message: string) => void;
+  #interval: number;
+
+  constructor(hooks: ProcessorHooks) {
+    this.#warn = hooks.warn ?? ((m) => console.warn(m));
+    this.#interval = hooks.warnIntervalMs ?? 30_000;
+  }
+
+  drop(reason: string, count: number, error?: string): void {
+    if (count <= 0) return;
+    this.dropped += count;
+    this.byReason[reason] = (this.byReason[reason] ?? 0) + count;
+    emit(Events.exporterDropped, { count, dropped_total: this.dropped }, {
+      reason,
+      ...(error === undefined ? {} : { error }),
+    });
+    this.warnOnce(reason, `[codex] telemetry: dropped ${count} span(s) (${reason})${error ? `: ${error}` : ""}`);
+  }
+
+  settle(batch: number, result: ExportResult): void {
+    if (result.ok) {
+      const rejected = Math.min(batch, Math.max(0, result.rejected));
+      this.exported += batch - rejected;
+      if (rejected > 0) this.drop(result.reason ?? "partial_success", rejected, result.error);
+      return;
+    }
+    this.failedExports++;
+    this.lastError = result.error ?? result.reason;
+    emit(Events.exporterFailed, { count: batch, attempts: result.attempts ?? 1 }, {
+      reason: result.reason ?? "error",
+      error: result.error,
+    });
+    this.drop(result.reason ?? "error", batch, result.error);
+  }
+
+  warnOnce(reason: string, message: string): void {
+    const now = Date.now();
+    const last = this.#lastWarn.get(reason);
+    if (last !== undefined && now - last < this.#interval) return;
+    this.#lastWarn.set(reason, now);
+    try {
+      this.#warn(message);
+    } catch {
+      // a broken sink must not break export
+    }
+  }
+}
+
+async function safeExport(exporter: SpanExporter, spans: readonly SpanRecord[], timeoutMs: number): Promise<ExportResult> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const guard = new Promise<ExportResult>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ ok: false, rejected: spans.length, reason: "timeout", error: `export exceeded ${timeoutMs} ms` }),
+        timeoutMs,
+      );
+    });
+    return await Promise.race([exporter.export(spans), guard]);
+  } catch (error) {
+    return { ok: false, rejected: spans.length, reason: "exporter_error", error: String((error as Error)?.message ?? error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function unref(timer: unknown): void {
+  (timer as { unref?: () => void })?.unref?.();
+}
+
+/**
+ * Creates a batch span processor.
+ *
+ * @param exporter Where batches go.
+ * @param options Queue, batch and schedule settings.
+ * @param hooks Warning sink.
+ * @returns The processor.
+ * @example
+ * ```ts
+ * import { batchProcessor } from "./batch-processor.ts";
+ * import { memoryExporter } from "./memory-exporter.ts";
+ * const p = batchProcessor(memoryExporter(), { maxExportBatchSize: 100 });
+ * await p.shutdown();
+ * ```
+ */
+export function batchProcessor(
+  exporter: SpanExporter,
+  options: BatchOptions = {},
+  hooks: ProcessorHooks = {},
+): AccountingProcessor {
+  const maxQueue = Math.max(1, options.maxQueueSize ?? 2048);
+  const batchSize = Math.max(1, Math.min(options.maxExportBatchSize ?? 512, maxQueue));
+  const delay = Math.max(0, options.scheduledDelayMillis ?? 1000);
+  const exportTimeout = Math.max(1, options.exportTimeoutMillis ?? 30_000);
+  const acc = new Accounting(hooks);
+  let queue: SpanRecord[] = [];
+  let inFlight = 0;
+  let running: Promise<void> | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+
+  const exportOne = async (): Promise<void> => {
+    const batch = queue.length <= batchSize ? queue : queue.slice(0, batchSize);
+    queue = batch === queue ? [] : queue.slice(batchSize);
+    inFlight = batch.length;
+    const result = await safeExport(exporter, batch, exportTimeout);
+    acc.settle(batch.length, result);
+    inFlight = 0;
+  };
+
+  // One export in flight: a loop drains full batches (or everything when `all`), then stops.
+  const drain = (all: boolean): Promise<void> => {
+    if (running !== undefined) {
+      return all ? running.then(() => (queue.length > 0 ? drain(true) : undefined)) : running;
+    }
+    running = (async () => {
+      try {
+        while (queue.length >= batchSize || (all && queue.length > 0)) await exportOne();
+      } finally {
+        running = undefined;
+      }
+      if (queue.length > 0 && !closed) arm();
+    })();
+    return running;
+  };
+
+  const arm = (): void => {
+    if (timer !== undefined || closed) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void drain(true);
+    }, delay);
+    unref(timer);
+  };
+
+  return {
+    onEnd(span: SpanRecord): void {
+      acc.produced++;
+      if (closed) {
+        acc.drop("shutdown", 1);
+        return;
+      }
+      if (queue.length >= maxQueue) {
+        acc.drop("queue_full", 1);
+        return;
+      }
+      queue.push(span);
+      if (queue.length >= batchSize) {
+        if (running === undefined) void drain(false);
+      } else arm();
+    },
+    async forceFlush(): Promise<void> {
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
+      await drain(true);
+    },
+    async shutdown(): Promise<void> {
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
+      await drain(true);
+      closed = true;
+      await exporter.shutdown?.();
+    },
+    stats(): ProcessorStats {
+      return {
+        produced: acc.produced,
+        exported: acc.exported,
+        dropped: acc.dropped,
+        droppedByReason: { ...acc.byReason },
+        queued: queue.length + inFlight,
+        inFlight,
+        failedExports: acc.failedExports,
+        ...(acc.lastError === undefined ? {} : { lastError: acc.lastError }),
+      };
+    },
+  };
+}
+
+/**
+ * Creates a processor that exports every span as soon as it ends (for the in-memory exporter and
+ * tests; a network exporter wants {@link batchProcessor}).
+ *
+ * @param exporter Where spans go.
+ * @param hooks Warning sink.
+ * @returns The processor.
+ * @example
+ * ```ts
+ * import { immediateProcessor } from "./batch-processor.ts";
+ * import { memoryExporter } from "./memory-exporter.ts";
+ * const p = immediateProcessor(memoryExporter());
+ * ```
+ */
+export function immediateProcessor(exporter: SpanExporter, hooks: ProcessorHooks = {}): AccountingProcessor {
+  const acc = new Accounting(hooks);
+  let pending = 0;
+  let closed = false;
+  const inflight = new Set<Promise<void>>();
+  return {
+    onEnd(span: SpanRecord): void {
+      acc.produced++;
+      if (closed) {
+        acc.drop("shutdown", 1);
+        return;
+      }
+      pending++;
+      const p = safeExport(exporter, [span], 30_000).then((r) => {
+        pending--;
+        acc.settle(1, r);
+        inflight.delete(p);
+      });
+      inflight.add(p);
+    },
+    async forceFlush(): Promise<void> {
+      await Promise.all([...inflight]);
+    },
+    async shutdown(): Promise<void> {
+      await Promise.all([...inflight]);
+      closed = true;
+      await exporter.shutdown?.();
+    },
+    stats(): ProcessorStats {
+      return {
+        produced: acc.produced,
+        exported: acc.exported,
+        dropped: acc.dropped,
+        droppedByReason: { ...acc.byReason },
+        queued: pending,
+        inFlight: pending,
+        failedExports: acc.failedExports,
+        ...(acc.lastError === undefined ? {} : { lastError: acc.lastError }),
+      };
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * Trace and span ids from `crypto.getRandomValues`, generated cheaply: one large random buffer is
+ * turned into hex once and ids are sliced from it, so an id costs a substring, not a syscall.
+ * @module
+ */
+
+const POOL_BYTES = 8192;
+const HEX: string[] = [];
+for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, "0"));
+
+let pool = "";
+let pos = 0;
+
+function refill(): void {
+  const bytes = new Uint8Array(POOL_BYTES);
+  crypto.getRandomValues(bytes);
+  const parts: string[] = new Array(POOL_BYTES);
+  for (let i = 0; i < POOL_BYTES; i++) parts[i] = HEX[bytes[i]];
+  pool = parts.join("");
+  pos = 0;
+}
+
+function take(chars: number, zero: string): string {
+  for (;;) {
+    if (pos + chars > pool.length) refill();
+    const id = pool.slice(pos, pos + chars);
+    pos += chars;
+    // All-zero ids are invalid (W3C, OTLP); 2^-64 odds, but correctness is cheap here.
+    if (id !== zero) return id;
+  }
+}
+
+/**
+ * A random 16-byte trace id as 32 lowercase hex chars, never all zeros.
+ *
+ * @returns The trace id.
+ * @example
+ * ```ts
+ * import { newTraceId } from "./ids.ts";
+ * newTraceId().length; // 32
+ * ```
+ */
+export function newTraceId(): string {
+  return take(32, "00000000000000000000000000000000");
+}
+
+/**
+ * A random 8-byte span id as 16 lowercase hex chars, never all zeros.
+ *
+ * @returns The span id.
+ * @example
+ * ```ts
+ * import { newSpanId } from "./ids.ts";
+ * newSpanId().length; // 16
+ * ```
+ */
+export function newSpanId(): string {
+  return take(16, "0000000000000000");
+}

@@ -1,0 +1,90 @@
+/**
+ * The resource every exported span carries: `service.name` (option, `OTEL_SERVICE_NAME`,
+ * `OTEL_RESOURCE_ATTRIBUTES`, else `unknown_service`), `telemetry.sdk.*` and the runtime's name
+ * and version, built with `@opentelemetry/resources` (only `resourceFromAttributes`, which is
+ * edge-safe: its detectors are not used because they read `process` and `node:os`).
+ * @module
+ */
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { runtimeInfo } from "../runtime/env.ts";
+import type { Attributes } from "./span-record.ts";
+
+/** This SDK's name and version, as `telemetry.sdk.*` reports them. */
+export const SDK_INFO: { readonly name: string; readonly version: string } = {
+  name: "@codex-otel/sdk",
+  version: "0.1.0",
+};
+
+/**
+ * Parses `OTEL_RESOURCE_ATTRIBUTES` (`k=v,k2=v2`, percent-decoded; bad pairs skipped).
+ *
+ * @param value The variable's value.
+ * @returns The attributes and the pairs that were skipped.
+ * @example
+ * ```ts
+ * import { parseResourceAttributes } from "./resource.ts";
+ * parseResourceAttributes("deployment.environment=dev").attributes; // { "deployment.environment": "dev" }
+ * ```
+ */
+export function parseResourceAttributes(value: string | undefined): { attributes: Record<string, string>; invalid: string[] } {
+  const attributes: Record<string, string> = {};
+  const invalid: string[] = [];
+  if (!value) return { attributes, invalid };
+  for (const raw of value.split(",")) {
+    const pair = raw.trim();
+    if (pair === "") continue;
+    const eq = pair.indexOf("=");
+    if (eq <= 0) {
+      invalid.push(pair);
+      continue;
+    }
+    try {
+      attributes[decodeURIComponent(pair.slice(0, eq).trim())] = decodeURIComponent(pair.slice(eq + 1).trim());
+    } catch {
+      invalid.push(pair);
+    }
+  }
+  return { attributes, invalid };
+}
+
+/**
+ * Builds the resource attributes.
+ *
+ * @param options Service name, extra attributes and the environment's values.
+ * @returns Plain attributes for the encoder.
+ * @example
+ * ```ts
+ * import { buildResource } from "./resource.ts";
+ * buildResource({ serviceName: "my-agent" })["service.name"]; // "my-agent"
+ * ```
+ */
+export function buildResource(options: {
+  serviceName?: string;
+  attributes?: Attributes;
+  envServiceName?: string;
+  envResourceAttributes?: Record<string, string>;
+}): Attributes {
+  const runtime = runtimeInfo();
+  const base: Record<string, string> = {
+    "service.name": "unknown_service",
+    "telemetry.sdk.name": SDK_INFO.name,
+    "telemetry.sdk.version": SDK_INFO.version,
+    "telemetry.sdk.language": runtime.name === "workerd" || runtime.name === "unknown" ? "webjs" : "nodejs",
+    "process.runtime.name": runtime.name,
+  };
+  if (runtime.version !== undefined) base["process.runtime.version"] = runtime.version;
+  // Precedence, lowest first: defaults, OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME, the
+  // resourceAttributes option, the serviceName option.
+  let resource = resourceFromAttributes(base).merge(resourceFromAttributes(options.envResourceAttributes ?? {}));
+  const plain: Record<string, string | number | boolean> = {};
+  const nested: Attributes = {};
+  for (const [k, v] of Object.entries(options.attributes ?? {})) {
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") plain[k] = v;
+    else nested[k] = v;
+  }
+  resource = resource.merge(resourceFromAttributes(plain));
+  const explicit = typeof options.attributes?.["service.name"] === "string";
+  const name = options.serviceName ?? (explicit ? undefined : options.envServiceName);
+  if (name) resource = resource.merge(resourceFromAttributes({ "service.name": name }));
+  return { ...(resource.attributes as Attributes), ...nested };
+}

@@ -1,0 +1,346 @@
+/**
+ * The light span used by the tracer and by the direct span API: a mutable {@link SpanRecord}
+ * with `setAttribute` / `addEvent` / `setStatus` / `end`, span limits applied as values arrive,
+ * and the finished record handed to a {@link SpanProcessor}. Kept allocation-lean on purpose:
+ * the span object *is* the record, so ending it copies nothing.
+ * @module
+ */
+import { epochNanos } from "../telemetry/clock.ts";
+import { StatusCode } from "./span-record.ts";
+import type {
+  Attributes,
+  AttributeValue,
+  SpanEventRecord,
+  SpanKindValue,
+  SpanLinkRecord,
+  SpanRecord,
+  StatusCodeValue,
+} from "./span-record.ts";
+
+/** Span limits (OpenTelemetry SDK spec defaults: 128 each, no value length limit). */
+export interface SpanLimits {
+  /** Attributes per span. @default 128 */
+  attributeCountLimit?: number;
+  /** Events per span. @default 128 */
+  eventCountLimit?: number;
+  /** Links per span. @default 128 */
+  linkCountLimit?: number;
+  /** Attributes per event. @default 128 */
+  attributePerEventCountLimit?: number;
+  /** Attributes per link. @default 128 */
+  attributePerLinkCountLimit?: number;
+  /** Max length of string values (also strings inside arrays); unset means unlimited. */
+  attributeValueLengthLimit?: number;
+}
+
+/** Limits with every field set. */
+export type ResolvedSpanLimits = Required<Omit<SpanLimits, "attributeValueLengthLimit">> & {
+  attributeValueLengthLimit: number;
+};
+
+/**
+ * Fills in the defaults of {@link SpanLimits}.
+ *
+ * @param limits Partial limits.
+ * @returns Complete limits (`attributeValueLengthLimit` is `Infinity` when unset).
+ * @example
+ * ```ts
+ * import { resolveSpanLimits } from "./span.ts";
+ * resolveSpanLimits({ attributeCountLimit: 4 }).eventCountLimit; // 128
+ * ```
+ */
+export function resolveSpanLimits(limits: SpanLimits = {}): ResolvedSpanLimits {
+  const pick = (v: number | undefined, d: number): number =>
+    typeof v === "number" && v >= 0 && Number.isFinite(v) ? Math.floor(v) : d;
+  return {
+    attributeCountLimit: pick(limits.attributeCountLimit, 128),
+    eventCountLimit: pick(limits.eventCountLimit, 128),
+    linkCountLimit: pick(limits.linkCountLimit, 128),
+    attributePerEventCountLimit: pick(limits.attributePerEventCountLimit, 128),
+    attributePerLinkCountLimit: pick(limits.attributePerLinkCountLimit, 128),
+    attributeValueLengthLimit: pick(limits.attributeValueLengthLimit, Infinity),
+  };
+}
+
+/** Receives finished spans (a batch processor, the in-memory pipeline, ...). */
+export interface SpanProcessor {
+  /** Called once per ended span, synchronously; must not throw. */
+  onEnd(span: SpanRecord): void;
+  /** Exports what is pending. */
+  forceFlush(): Promise<void>;
+  /** Flushes and stops accepting spans. */
+  shutdown(): Promise<void>;
+}
+
+/** The parent of a new span. */
+export interface ParentContext {
+  /** 32 hex chars. */
+  traceId: string;
+  /** 16 hex chars. */
+  spanId: string;
+  /** W3C trace flags. */
+  traceFlags?: number;
+  /** W3C tracestate header value. */
+  traceState?: string;
+  /** Whether the parent came from another process. */
+  isRemote?: boolean;
+}
+
+const DEFAULT_LIMITS: ResolvedSpanLimits = resolveSpanLimits();
+
+function truncate(value: AttributeValue, max: number): AttributeValue {
+  if (typeof value === "string") return value.length > max ? value.slice(0, max) : value;
+  if (Array.isArray(value)) return value.map((v) => truncate(v, max));
+  return value;
+}
+
+function limitedAttributes(
+  attrs: Attributes | undefined,
+  countLimit: number,
+  lengthLimit: number,
+): { attributes: Attributes; dropped: number } {
+  const out: Attributes = {};
+  let n = 0;
+  let dropped = 0;
+  if (attrs !== undefined) {
+    for (const key in attrs) {
+      const v = attrs[key];
+      if (v === undefined) continue;
+      if (n >= countLimit) {
+        dropped++;
+        continue;
+      }
+      const val = lengthLimit === Infinity ? v : truncate(v, lengthLimit);
+      if (key === "__proto__") Object.defineProperty(out, key, { value: val, enumerable: true, writable: true, configurable: true });
+      else out[key] = val;
+      n++;
+    }
+  }
+  return { attributes: out, dropped };
+}
+
+/**
+ * A live span. It is also the {@link SpanRecord} handed to processors when it ends.
+ *
+ * @example Time a unit of work
+ * ```ts
+ * import { Span } from "./span.ts";
+ * const span = new Span("work", undefined, undefined);
+ * span.setAttribute("items", 3);
+ * span.end();
+ * ```
+ */
+export class Span implements SpanRecord {
+  /** 32 hex chars. */
+  traceId: string;
+  /** 16 hex chars. */
+  spanId: string;
+  /** Parent span id, absent on a root. */
+  parentSpanId: string | undefined;
+  /** W3C tracestate. */
+  traceState: string | undefined;
+  /** Span name. */
+  name: string;
+  /** OTLP kind. */
+  kind: SpanKindValue = 1;
+  /** Epoch ns. */
+  startTimeUnixNano: bigint;
+  /** Epoch ns (0 until ended). */
+  endTimeUnixNano: bigint = 0n;
+  /** Attributes. */
+  attributes: Attributes = {};
+  /** Dropped attributes. */
+  droppedAttributesCount = 0;
+  /** Events. */
+  events: SpanEventRecord[] = [];
+  /** Dropped events. */
+  droppedEventsCount = 0;
+  /** Links. */
+  links: SpanLinkRecord[] = [];
+  /** Dropped links. */
+  droppedLinksCount = 0;
+  /** Status. */
+  status: { code: StatusCodeValue; message?: string } = { code: 0 };
+  /** W3C flags plus the OTLP has-is-remote / is-remote bits. */
+  flags: number;
+  /** Instrumentation scope. */
+  scope: { name: string; version?: string };
+  /** Whether {@link Span.end} ran. */
+  ended = false;
+
+  #attrCount = 0;
+  #limits: ResolvedSpanLimits;
+  #processor: SpanProcessor | undefined;
+
+  /**
+   * @param name Span name.
+   * @param ids Ids and parent (generated by the tracer).
+   * @param processor Receives the span when it ends.
+   * @param options Scope, limits, start time.
+   */
+  constructor(
+    name: string,
+    ids: { traceId: string; spanId: string; parent?: ParentContext } | undefined,
+    processor: SpanProcessor | undefined,
+    options?: {
+      scope?: { name: string; version?: string };
+      limits?: ResolvedSpanLimits;
+      startTime?: bigint;
+      kind?: SpanKindValue;
+    },
+  ) {
+    this.name = name;
+    const parent = ids?.parent;
+    this.traceId = ids?.traceId ?? "";
+    this.spanId = ids?.spanId ?? "";
+    this.parentSpanId = parent?.spanId;
+    this.traceState = parent?.traceState;
+    this.flags = ((parent?.traceFlags ?? 1) & 0xff) | 0x100 | (parent?.isRemote ? 0x200 : 0);
+    this.scope = options?.scope ?? { name: "codex-otel-sdk" };
+    this.#limits = options?.limits ?? DEFAULT_LIMITS;
+    this.startTimeUnixNano = options?.startTime ?? epochNanos();
+    if (options?.kind !== undefined) this.kind = options.kind;
+    this.#processor = processor;
+  }
+
+  /**
+   * Sets an attribute (ignored after the span ended; `undefined` is ignored; over the limit it is
+   * counted in `droppedAttributesCount`).
+   *
+   * @param key Attribute name.
+   * @param value Attribute value.
+   * @returns This span.
+   */
+  setAttribute(key: string, value: AttributeValue | undefined): this {
+    if (this.ended || value === undefined) return this;
+    const attrs = this.attributes;
+    if (!(key in attrs)) {
+      if (this.#attrCount >= this.#limits.attributeCountLimit) {
+        this.droppedAttributesCount++;
+        return this;
+      }
+      this.#attrCount++;
+    }
+    const max = this.#limits.attributeValueLengthLimit;
+    const v = max === Infinity ? value : truncate(value, max);
+    // "__proto__" would replace the prototype instead of becoming an attribute.
+    if (key === "__proto__") Object.defineProperty(attrs, key, { value: v, enumerable: true, writable: true, configurable: true });
+    else attrs[key] = v;
+    return this;
+  }
+
+  /**
+   * Sets several attributes.
+   *
+   * @param attributes Key/value pairs.
+   * @returns This span.
+   */
+  setAttributes(attributes: Attributes): this {
+    for (const key in attributes) this.setAttribute(key, attributes[key]);
+    return this;
+  }
+
+  /**
+   * Adds an event.
+   *
+   * @param name Event name.
+   * @param attributes Event attributes.
+   * @param time Epoch ns (now when omitted).
+   * @returns This span.
+   */
+  addEvent(name: string, attributes?: Attributes, time?: bigint): this {
+    if (this.ended) return this;
+    if (this.events.length >= this.#limits.eventCountLimit) {
+      this.droppedEventsCount++;
+      return this;
+    }
+    const l = this.#limits;
+    const { attributes: a, dropped } = limitedAttributes(
+      attributes,
+      l.attributePerEventCountLimit,
+      l.attributeValueLengthLimit,
+    );
+    this.events.push({
+      name,
+      timeUnixNano: time ?? epochNanos(),
+      attributes: a,
+      droppedAttributesCount: dropped,
+    });
+    return this;
+  }
+
+  /**
+   * Adds a link to another span.
+   *
+   * @param link The linked context and attributes.
+   * @returns This span.
+   */
+  addLink(link: { traceId: string; spanId: string; traceState?: string; attributes?: Attributes }): this {
+    if (this.ended) return this;
+    if (this.links.length >= this.#limits.linkCountLimit) {
+      this.droppedLinksCount++;
+      return this;
+    }
+    const l = this.#limits;
+    const { attributes, dropped } = limitedAttributes(
+      link.attributes,
+      l.attributePerLinkCountLimit,
+      l.attributeValueLengthLimit,
+    );
+    const rec: SpanLinkRecord = {
+      traceId: link.traceId,
+      spanId: link.spanId,
+      attributes,
+      droppedAttributesCount: dropped,
+    };
+    if (link.traceState !== undefined) rec.traceState = link.traceState;
+    this.links.push(rec);
+    return this;
+  }
+
+  /**
+   * Sets the status. An `OK` is final; `UNSET` never overrides.
+   *
+   * @param code Status code.
+   * @param message Description (kept for `ERROR` only, as the spec says).
+   * @returns This span.
+   */
+  setStatus(code: StatusCodeValue, message?: string): this {
+    if (this.ended || code === StatusCode.UNSET || this.status.code === StatusCode.OK) return this;
+    this.status = code === StatusCode.ERROR && message !== undefined ? { code, message } : { code };
+    return this;
+  }
+
+  /**
+   * Records an exception as an `exception` event.
+   *
+   * @param error What was thrown, or `{ kind, message }`.
+   * @param time Epoch ns.
+   * @returns This span.
+   */
+  recordException(error: unknown, time?: bigint): this {
+    const e = error as { name?: unknown; kind?: unknown; message?: unknown; stack?: unknown } | null;
+    const type = typeof e?.kind === "string" ? e.kind : typeof e?.name === "string" ? e.name : "Error";
+    const message = typeof e?.message === "string" ? e.message : String(error);
+    const attrs: Attributes = { "exception.type": type, "exception.message": message };
+    if (typeof e?.stack === "string") attrs["exception.stacktrace"] = e.stack;
+    return this.addEvent("exception", attrs, time);
+  }
+
+  /**
+   * Ends the span and hands it to its processor. A second call is ignored.
+   *
+   * @param time Epoch ns (now when omitted; never before the start).
+   */
+  end(time?: bigint): void {
+    if (this.ended) return;
+    this.ended = true;
+    const t = time ?? epochNanos();
+    this.endTimeUnixNano = t < this.startTimeUnixNano ? this.startTimeUnixNano : t;
+    const p = this.#processor;
+    if (p !== undefined) {
+      this.#processor = undefined;
+      p.onEnd(this);
+    }
+  }
+}

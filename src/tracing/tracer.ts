@@ -1,0 +1,490 @@
+/**
+ * The tracer: a telemetry-bus handler that turns the event catalogue into a span tree, and a
+ * direct span API (`startSpan`). Spans are correlated by `span_token`, parented by
+ * `parent_token`, timed by `measurements.system_time`.
+ *
+ * Span names (GenAI conventions where they apply; every span also carries `codex.span.type`):
+ *
+ * | span | name | kind | notable attributes |
+ * |---|---|---|---|
+ * | thread (one CLI run) | `invoke_agent codex` | INTERNAL | `gen_ai.operation.name=invoke_agent`, `gen_ai.provider.name=openai`, `gen_ai.agent.name=codex`, `gen_ai.request.model`, `gen_ai.conversation.id`, `gen_ai.usage.*`, `codex.thread.id`, `codex.thread.result`, `codex.pid`, `codex.exit_code` |
+ * | turn | `codex.turn` | INTERNAL | `codex.turn.id`, `codex.turn.status`, `gen_ai.usage.*` |
+ * | item | `codex.item <item_type>` | INTERNAL | `codex.item.id`, `codex.item.type`, `codex.item.status`, `codex.exit_code` |
+ * | tool | `execute_tool <tool>` | INTERNAL | `gen_ai.operation.name=execute_tool`, `gen_ai.tool.name`, `gen_ai.tool.call.id`, `codex.tool.result` |
+ * | approval | `codex.approval` | INTERNAL | `codex.approval.decision`, `codex.approval.source`, `gen_ai.tool.name` |
+ * | compaction | `codex.turn.compaction` | INTERNAL | `codex.compaction.token_savings` |
+ *
+ * Every span has `codex.originator`, `codex.source` (when known), `codex.duration_ms` (from the
+ * end event). Failed turns, `result: error` threads and `*.exception` events set status ERROR with
+ * the message; exceptions also add an `exception` event.
+ * @module
+ */
+import { context, trace } from "@opentelemetry/api";
+import type { SpanContext, TraceFlags } from "@opentelemetry/api";
+import { TraceState, W3CTraceContextPropagator } from "@opentelemetry/core";
+import { attach, detach, emit, hasHandlers } from "../telemetry/bus.ts";
+import { Events } from "../telemetry/events.ts";
+import type { Measurements, Metadata } from "../telemetry/events.ts";
+import { registerTraceEnv, releaseTraceEnv } from "../telemetry/propagation.ts";
+import type { TraceEnv } from "../telemetry/propagation.ts";
+import { newSpanId, newTraceId } from "./ids.ts";
+import { resolveSpanLimits, Span } from "./span.ts";
+import type { ParentContext, ResolvedSpanLimits, SpanLimits, SpanProcessor } from "./span.ts";
+import { StatusCode } from "./span-record.ts";
+import type { Attributes, SpanKindValue, SpanRecord } from "./span-record.ts";
+
+/** Options of {@link createTracer}. */
+export interface TracerOptions {
+  /** Receives ended spans. */
+  processor: SpanProcessor;
+  /** Span limits. */
+  spanLimits?: SpanLimits;
+  /** Instrumentation scope. @default { name: "codex-otel-sdk", version: "0.1.0" } */
+  scope?: { name: string; version?: string };
+  /** Bus handler id. @default "codex-tracer" */
+  handlerId?: string;
+}
+
+/** The tracer. */
+export interface Tracer {
+  /**
+   * Starts a span directly (outside the event flow).
+   *
+   * @param name Span name.
+   * @param attributes Initial attributes.
+   * @param parent Parent context; a root span when omitted.
+   */
+  startSpan(name: string, attributes?: Attributes, parent?: ParentContext, kind?: SpanKindValue): Span;
+  /** Attaches to the telemetry bus (idempotent). */
+  attach(): void;
+  /** Detaches from the bus and ends nothing (open spans stay open until {@link Tracer.endAll}). */
+  detach(): void;
+  /** Ends every open span now with an `aborted` note (used by shutdown). */
+  endAll(reason: string): void;
+  /** Number of spans opened from events and not yet ended. */
+  readonly openSpans: number;
+}
+
+/** Every event the tracer listens to. */
+export const TRACED_EVENTS: readonly string[] = [
+  Events.threadStart,
+  Events.threadStop,
+  Events.threadException,
+  Events.threadSpawned,
+  Events.turnStart,
+  Events.turnStop,
+  Events.turnException,
+  Events.itemStart,
+  Events.itemUpdate,
+  Events.itemStop,
+  Events.itemException,
+  Events.toolStart,
+  Events.toolSuccess,
+  Events.toolFailure,
+  Events.approvalRequested,
+  Events.approvalApproved,
+  Events.approvalDenied,
+  Events.approvalTimeout,
+  Events.compactionStarted,
+  Events.compactionCompleted,
+  Events.compactionFailed,
+];
+
+const propagator = new W3CTraceContextPropagator();
+
+function hostParent(): ParentContext | undefined {
+  let sc: SpanContext | undefined;
+  try {
+    sc = trace.getSpanContext(context.active());
+  } catch {
+    return undefined;
+  }
+  if (sc === undefined || !trace.isSpanContextValid(sc)) return undefined;
+  const p: ParentContext = { traceId: sc.traceId, spanId: sc.spanId, traceFlags: sc.traceFlags };
+  const ts = sc.traceState?.serialize();
+  if (ts) p.traceState = ts;
+  if (sc.isRemote) p.isRemote = true;
+  return p;
+}
+
+/**
+ * W3C `traceparent` / `tracestate` for a span, via `@opentelemetry/core`'s propagator.
+ *
+ * @param span The span.
+ * @returns The environment variables to hand to a child process.
+ */
+export function traceEnvOf(span: SpanRecord): TraceEnv {
+  const carrier: Record<string, string> = {};
+  const sc: SpanContext = {
+    traceId: span.traceId,
+    spanId: span.spanId,
+    traceFlags: (span.flags & 0xff) as TraceFlags,
+    isRemote: false,
+  };
+  if (span.traceState) sc.traceState = new TraceState(span.traceState);
+  const ctx = trace.setSpanContext(context.active(), sc);
+  propagator.inject(ctx, carrier, {
+    set(c: Record<string, string>, key: string, value: string) {
+      c[key] = value;
+    },
+  });
+  const env: TraceEnv = {};
+  if (carrier.traceparent) env.TRACEPARENT = carrier.traceparent;
+  if (carrier.tracestate) env.TRACESTATE = carrier.tracestate;
+  return env;
+}
+
+function time(m: Readonly<Measurements>): bigint | undefined {
+  const t = m.system_time;
+  return typeof t === "bigint" ? t : typeof t === "number" ? BigInt(Math.round(t)) : undefined;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+function usageAttributes(span: Span, usage: unknown): void {
+  if (usage === null || typeof usage !== "object") return;
+  const u = usage as Record<string, unknown>;
+  span.setAttribute("gen_ai.usage.input_tokens", num(u.input_tokens));
+  span.setAttribute("gen_ai.usage.output_tokens", num(u.output_tokens));
+  span.setAttribute("gen_ai.usage.cache_read.input_tokens", num(u.cached_input_tokens));
+  span.setAttribute("gen_ai.usage.reasoning.output_tokens", num(u.reasoning_output_tokens));
+  span.setAttribute("gen_ai.usage.cache_creation.input_tokens", num(u.cache_write_input_tokens));
+}
+
+function errorOf(md: Readonly<Metadata>): { kind: string; message: string } | undefined {
+  const e = md.error as { kind?: unknown; message?: unknown; name?: unknown } | string | undefined | null;
+  if (e === undefined || e === null) return undefined;
+  if (typeof e === "string") return { kind: "Error", message: e };
+  const kind = typeof e.kind === "string" ? e.kind : typeof e.name === "string" ? e.name : "Error";
+  return { kind, message: typeof e.message === "string" ? e.message : String(e.message ?? kind) };
+}
+
+interface Open {
+  span: Span;
+  thread: boolean;
+}
+
+/**
+ * Creates a tracer. Call `attach()` to build spans from telemetry events.
+ *
+ * @param options Processor, limits and scope.
+ * @returns The tracer.
+ * @example
+ * ```ts
+ * import { createTracer } from "./tracer.ts";
+ * import { immediateProcessor } from "../export/batch-processor.ts";
+ * import { memoryExporter } from "../export/memory-exporter.ts";
+ * const tracer = createTracer({ processor: immediateProcessor(memoryExporter()) });
+ * const span = tracer.startSpan("work", { items: 3 });
+ * span.end();
+ * ```
+ */
+export function createTracer(options: TracerOptions): Tracer {
+  const processor = options.processor;
+  const limits: ResolvedSpanLimits = resolveSpanLimits(options.spanLimits);
+  const scope = options.scope ?? { name: "codex-otel-sdk", version: "0.1.0" };
+  const handlerId = options.handlerId ?? "codex-tracer";
+  const open = new Map<string, Open>();
+  // Tokens of spans not traced (tracingDisabled threads and everything under them).
+  const disabled = new Set<string>();
+  let attached = false;
+
+  // The processor is wrapped so that codex.span.finished follows the hand-off.
+  const sink: SpanProcessor = {
+    onEnd(span: SpanRecord): void {
+      try {
+        processor.onEnd(span);
+      } catch {
+        // processors must not throw; if one does, the span is lost but the host goes on
+      }
+      if (hasHandlers(Events.spanFinished)) emit(Events.spanFinished, {}, { span });
+    },
+    forceFlush: () => processor.forceFlush(),
+    shutdown: () => processor.shutdown(),
+  };
+
+  const startSpan = (
+    name: string,
+    attributes?: Attributes,
+    parent?: ParentContext,
+    kind?: SpanKindValue,
+    startTime?: bigint,
+  ): Span => {
+    const span = new Span(
+      name,
+      { traceId: parent?.traceId ?? newTraceId(), spanId: newSpanId(), parent },
+      sink,
+      { scope, limits, startTime, kind },
+    );
+    if (attributes !== undefined) {
+      for (const key in attributes) span.setAttribute(key, attributes[key]);
+    }
+    return span;
+  };
+
+  const common = (span: Span, md: Readonly<Metadata>): void => {
+    span.setAttribute("codex.originator", str(md.originator));
+    span.setAttribute("codex.source", str(md.source));
+    const workflow = str(md.workflow);
+    if (workflow) span.setAttribute("codex.workflow", workflow);
+    const group = str(md.group);
+    if (group) span.setAttribute("codex.group", group);
+  };
+
+  const parentOf = (md: Readonly<Metadata>): ParentContext | undefined => {
+    const token = str(md.parent_token);
+    const p = token === undefined ? undefined : open.get(token);
+    if (p === undefined) return undefined;
+    return { traceId: p.span.traceId, spanId: p.span.spanId, traceFlags: p.span.flags & 0xff, traceState: p.span.traceState };
+  };
+
+  const begin = (token: string, span: Span, thread = false): void => {
+    open.set(token, { span, thread });
+  };
+
+  const finish = (token: string, m: Readonly<Measurements>, md: Readonly<Metadata>, error: boolean): Span | undefined => {
+    const o = open.get(token);
+    if (o === undefined) return undefined;
+    open.delete(token);
+    const span = o.span;
+    common(span, md);
+    span.setAttribute("codex.duration_ms", num(m.duration_ms));
+    const err = errorOf(md);
+    if (error) {
+      span.setStatus(StatusCode.ERROR, err?.message ?? "exception");
+      span.recordException(err ?? { kind: "Error", message: "exception" }, time(m));
+    }
+    return span;
+  };
+
+  const close = (token: string, span: Span, m: Readonly<Measurements>, thread: boolean): void => {
+    span.end(time(m));
+    if (thread) releaseTraceEnv(token);
+  };
+
+  const handler = (name: string, m: Readonly<Measurements>, md: Readonly<Metadata>): void => {
+    const token = str(md.span_token);
+    if (token === undefined) return;
+    if (disabled.has(token)) {
+      if (name.endsWith(".stop") || name.endsWith(".exception") || name === Events.toolSuccess ||
+        name === Events.toolFailure || name === Events.approvalApproved || name === Events.approvalDenied ||
+        name === Events.approvalTimeout || name === Events.compactionCompleted || name === Events.compactionFailed) {
+        disabled.delete(token);
+      }
+      return;
+    }
+    const parentToken = str(md.parent_token);
+    const isStart = name === Events.threadStart || name === Events.turnStart || name === Events.itemStart ||
+      name === Events.toolStart || name === Events.approvalRequested || name === Events.compactionStarted;
+    if (isStart && (md.tracingDisabled === true || (parentToken !== undefined && disabled.has(parentToken)))) {
+      disabled.add(token);
+      return;
+    }
+    const t = time(m);
+    switch (name) {
+      case Events.threadStart: {
+        const parent = hostParent();
+        const span = startSpan("invoke_agent codex", undefined, parent, 1, t);
+        span.setAttribute("codex.span.type", "thread");
+        span.setAttribute("gen_ai.operation.name", "invoke_agent");
+        span.setAttribute("gen_ai.provider.name", "openai");
+        span.setAttribute("gen_ai.agent.name", "codex");
+        span.setAttribute("gen_ai.request.model", str(md.model));
+        const threadId = str(md.thread_id);
+        span.setAttribute("codex.thread.id", threadId);
+        span.setAttribute("gen_ai.conversation.id", threadId);
+        span.setAttribute("codex.thread.resume", md.resume === true ? true : undefined);
+        span.setAttribute("codex.sandbox_mode", str(md.sandbox_mode));
+        if (md.traceSensitive === true && typeof md.input === "string") span.setAttribute("codex.input", md.input);
+        common(span, md);
+        begin(token, span, true);
+        registerTraceEnv(token, traceEnvOf(span));
+        return;
+      }
+      case Events.threadSpawned: {
+        open.get(token)?.span.setAttribute("codex.pid", num(md.pid));
+        return;
+      }
+      case Events.threadStop:
+      case Events.threadException: {
+        const span = finish(token, m, md, name === Events.threadException);
+        if (span === undefined) return;
+        const threadId = str(md.thread_id);
+        span.setAttribute("codex.thread.id", threadId);
+        span.setAttribute("gen_ai.conversation.id", threadId);
+        span.setAttribute("codex.pid", num(md.pid));
+        span.setAttribute("codex.exit_code", num(md.exit_code));
+        span.setAttribute("codex.signal", str(md.signal));
+        const result = str(md.result) ?? (name === Events.threadException ? "error" : undefined);
+        span.setAttribute("codex.thread.result", result);
+        usageAttributes(span, md.usage);
+        if (result === "error" && name !== Events.threadException) {
+          const err = errorOf(md);
+          span.setStatus(StatusCode.ERROR, err?.message ?? "thread failed");
+          if (err) span.recordException(err, t);
+        }
+        close(token, span, m, true);
+        return;
+      }
+      case Events.turnStart: {
+        const span = startSpan("codex.turn", undefined, parentOf(md), 1, t);
+        span.setAttribute("codex.span.type", "turn");
+        span.setAttribute("codex.thread.id", str(md.thread_id));
+        span.setAttribute("gen_ai.conversation.id", str(md.thread_id));
+        span.setAttribute("codex.turn.id", str(md.turn_id));
+        common(span, md);
+        begin(token, span);
+        return;
+      }
+      case Events.turnStop:
+      case Events.turnException: {
+        const span = finish(token, m, md, name === Events.turnException);
+        if (span === undefined) return;
+        span.setAttribute("codex.thread.id", str(md.thread_id));
+        span.setAttribute("gen_ai.conversation.id", str(md.thread_id));
+        span.setAttribute("codex.turn.id", str(md.turn_id));
+        const status = str(md.status);
+        span.setAttribute("codex.turn.status", status);
+        usageAttributes(span, md.usage);
+        if (name === Events.turnStop && status !== undefined && status !== "completed") {
+          const err = errorOf(md);
+          span.setStatus(StatusCode.ERROR, err?.message ?? `turn ${status}`);
+          if (err) span.recordException(err, t);
+        }
+        close(token, span, m, false);
+        return;
+      }
+      case Events.itemStart: {
+        const type = str(md.item_type) ?? "unknown";
+        const span = startSpan(`codex.item ${type}`, undefined, parentOf(md), 1, t);
+        span.setAttribute("codex.span.type", "item");
+        span.setAttribute("codex.item.id", str(md.item_id));
+        span.setAttribute("codex.item.type", type);
+        span.setAttribute("codex.mcp.server", str(md.server));
+        span.setAttribute("gen_ai.tool.name", str(md.tool));
+        common(span, md);
+        begin(token, span);
+        return;
+      }
+      case Events.itemUpdate: {
+        const o = open.get(token);
+        if (o !== undefined) o.span.setAttribute("codex.item.status", str(md.status));
+        return;
+      }
+      case Events.itemStop:
+      case Events.itemException: {
+        const span = finish(token, m, md, name === Events.itemException);
+        if (span === undefined) return;
+        const status = str(md.status);
+        span.setAttribute("codex.item.status", status);
+        span.setAttribute("codex.exit_code", num(md.exit_code));
+        if (name === Events.itemStop && status === "failed") {
+          const err = errorOf(md);
+          span.setStatus(StatusCode.ERROR, err?.message ?? "item failed");
+        }
+        close(token, span, m, false);
+        return;
+      }
+      case Events.toolStart: {
+        const tool = str(md.tool) ?? "unknown";
+        const span = startSpan(`execute_tool ${tool}`, undefined, parentOf(md), 1, t);
+        span.setAttribute("codex.span.type", "tool");
+        span.setAttribute("gen_ai.operation.name", "execute_tool");
+        span.setAttribute("gen_ai.tool.name", tool);
+        span.setAttribute("gen_ai.tool.call.id", str(md.call_id));
+        span.setAttribute("codex.tool.attempt", num(md.attempt));
+        span.setAttribute("codex.item.type", str(md.item_type));
+        common(span, md);
+        begin(token, span);
+        return;
+      }
+      case Events.toolSuccess:
+      case Events.toolFailure: {
+        const span = finish(token, m, md, false);
+        if (span === undefined) return;
+        span.setAttribute("codex.tool.result", str(md.result) ?? (name === Events.toolSuccess ? "ok" : "error"));
+        span.setAttribute("codex.exit_code", num(md.exit_code));
+        if (name === Events.toolFailure) {
+          const err = errorOf(md);
+          span.setStatus(StatusCode.ERROR, err?.message ?? "tool failed");
+          if (err) span.recordException(err, t);
+        }
+        close(token, span, m, false);
+        return;
+      }
+      case Events.approvalRequested: {
+        const span = startSpan("codex.approval", undefined, parentOf(md), 1, t);
+        span.setAttribute("codex.span.type", "approval");
+        span.setAttribute("gen_ai.tool.name", str(md.tool));
+        span.setAttribute("gen_ai.tool.call.id", str(md.call_id));
+        common(span, md);
+        begin(token, span);
+        return;
+      }
+      case Events.approvalApproved:
+      case Events.approvalDenied:
+      case Events.approvalTimeout: {
+        const span = finish(token, m, md, false);
+        if (span === undefined) return;
+        const decision = name.slice("codex.approval.".length);
+        span.setAttribute("codex.approval.decision", decision);
+        span.setAttribute("codex.approval.source", str(md.source));
+        span.setAttribute("codex.approval.reason", str(md.reason));
+        close(token, span, m, false);
+        return;
+      }
+      case Events.compactionStarted: {
+        const span = startSpan("codex.turn.compaction", undefined, parentOf(md), 1, t);
+        span.setAttribute("codex.span.type", "compaction");
+        common(span, md);
+        begin(token, span);
+        return;
+      }
+      case Events.compactionCompleted:
+      case Events.compactionFailed: {
+        const span = finish(token, m, md, false);
+        if (span === undefined) return;
+        span.setAttribute("codex.compaction.token_savings", num(m.token_savings as number | undefined));
+        if (name === Events.compactionFailed) {
+          const err = errorOf(md);
+          span.setStatus(StatusCode.ERROR, err?.message ?? "compaction failed");
+        }
+        close(token, span, m, false);
+        return;
+      }
+    }
+  };
+
+  return {
+    startSpan(name: string, attributes?: Attributes, parent?: ParentContext, kind?: SpanKindValue): Span {
+      return startSpan(name, attributes, parent, kind);
+    },
+    attach(): void {
+      if (attached) return;
+      attach(handlerId, TRACED_EVENTS, handler);
+      attached = true;
+    },
+    detach(): void {
+      if (!attached) return;
+      detach(handlerId);
+      attached = false;
+    },
+    endAll(reason: string): void {
+      for (const [token, o] of [...open]) {
+        open.delete(token);
+        o.span.setAttribute("codex.aborted", reason);
+        o.span.end();
+        if (o.thread) releaseTraceEnv(token);
+      }
+    },
+    get openSpans(): number {
+      return open.size;
+    },
+  };
+}
