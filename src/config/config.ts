@@ -313,6 +313,20 @@ export function resolveConfig(
     problems.push(...parsed.problems);
   }
   for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
+  // fetch refuses URLs with credentials: move them into a Basic authorization header.
+  if (endpoint !== undefined && !memory) {
+    const u = new URL(endpoint);
+    if (u.username !== "" || u.password !== "") {
+      if (headers.authorization === undefined) {
+        const user = decodeURIComponent(u.username);
+        const pass = decodeURIComponent(u.password);
+        headers.authorization = "Basic " + btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${pass}`)));
+      }
+      u.username = "";
+      u.password = "";
+      endpoint = u.href;
+    }
+  }
 
   // compression
   let compression: "gzip" | "none" = "none";

@@ -70,6 +70,7 @@ export interface TelemetryHandle {
 }
 
 let current: TelemetryHandle | undefined;
+let currentRetire: ((reason: string) => Promise<void>) | undefined;
 let retiring: Promise<void> = Promise.resolve();
 
 function warnSink(options: TelemetryOptions): (message: string) => void {
@@ -106,11 +107,15 @@ export function configure(options: TelemetryOptions = {}): TelemetryHandle {
   const { config, problems } = resolveConfig(options, runtimeEnv());
   if (options.strict === true && problems.length > 0) throw problems[0];
 
-  const previous = current;
+  // The old tracer lets go of the bus now (the new one takes the same handler id); its open spans
+  // end as "reconfigured" and its queue is flushed and shut down in the background (flush() of
+  // the new handle waits for that).
+  const retirePrevious = currentRetire;
   current = undefined;
-  if (previous !== undefined) {
-    const prev = retiring;
-    retiring = prev.then(() => previous.shutdown());
+  currentRetire = undefined;
+  if (retirePrevious !== undefined) {
+    const done = retirePrevious("reconfigured");
+    retiring = retiring.then(() => done);
   }
   for (const p of problems) report(p, warn);
 
@@ -161,17 +166,8 @@ export function configure(options: TelemetryOptions = {}): TelemetryHandle {
         // flush never rejects into host code (failures are counted and reported)
       }
     },
-    async shutdown(): Promise<void> {
-      if (isShutdown) return;
-      isShutdown = true;
-      if (current === handle) current = undefined;
-      try {
-        tracer?.detach();
-        tracer?.endAll("shutdown");
-        await processor?.shutdown();
-      } catch {
-        // never rejects
-      }
+    shutdown(): Promise<void> {
+      return retire("shutdown");
     },
     status(): TelemetryStatus {
       const s = processor?.stats();
@@ -194,7 +190,26 @@ export function configure(options: TelemetryOptions = {}): TelemetryHandle {
       return status;
     },
   };
+  let stopped: Promise<void> | undefined;
+  const retire = (reason: string): Promise<void> => {
+    if (stopped !== undefined) return stopped;
+    isShutdown = true;
+    if (current === handle) {
+      current = undefined;
+      currentRetire = undefined;
+    }
+    tracer?.detach();
+    tracer?.endAll(reason);
+    return stopped = (async () => {
+      try {
+        await processor?.shutdown();
+      } catch {
+        // never rejects
+      }
+    })();
+  };
   current = handle;
+  currentRetire = retire;
   return handle;
 }
 

@@ -1,0 +1,81 @@
+// The runbook's "local verification": configure the in-memory exporter, run a fixture thread
+// through the real runner (fake CLI), and get thread, turn and item spans with the right tree,
+// attributes and durations.
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { Codex, memoryExporter, Telemetry } from "../../mod.ts";
+import type { SpanRecord } from "../../mod.ts";
+import { fixtureCodex } from "../support/fake-cli.ts";
+
+const find = (spans: readonly SpanRecord[], name: string): SpanRecord[] => spans.filter((s) => s.name === name);
+
+describe("local verification with the in-memory exporter", () => {
+  const telemetry = Telemetry.configure({ env: { CODEX_OTLP_ENDPOINT: "memory://local" }, exporter: memoryExporter(), warn: () => {} });
+  after(async () => {
+    await telemetry.shutdown();
+  });
+
+  it("a fixture thread yields thread, turn and item spans with the right tree, attributes and durations", async () => {
+    const mem = telemetry.memory!;
+    mem.reset();
+    const codex = new Codex({ apiKey: "test", codexPathOverride: fixtureCodex("cli-0.169/cmd-and-patch.jsonl") });
+    const thread = codex.startThread({ model: "gpt-5.1-codex", skipGitRepoCheck: true });
+    const result = await thread.run("trace check");
+    await telemetry.flush();
+    const spans: SpanRecord[] = [];
+    for await (const span of mem.spans()) spans.push(span);
+    assert.equal(telemetry.status().exporter, "memory");
+
+    const [th] = find(spans, "invoke_agent codex");
+    const [tu] = find(spans, "codex.turn");
+    const [cmd] = find(spans, "codex.item command_execution");
+    const [patch] = find(spans, "codex.item file_change");
+    const [msg] = find(spans, "codex.item agent_message");
+    for (const s of [th, tu, cmd, patch, msg]) assert.ok(s, `missing span in ${spans.map((x) => x.name).join(", ")}`);
+    assert.equal(th.parentSpanId, undefined);
+    assert.equal(tu.parentSpanId, th.spanId);
+    for (const item of [cmd, patch, msg]) {
+      assert.equal(item.parentSpanId, tu.spanId);
+      assert.equal(item.traceId, th.traceId);
+      assert.ok(item.startTimeUnixNano >= tu.startTimeUnixNano && item.endTimeUnixNano <= tu.endTimeUnixNano);
+    }
+    assert.ok(tu.startTimeUnixNano >= th.startTimeUnixNano && tu.endTimeUnixNano <= th.endTimeUnixNano);
+    const threadId = "01a20b76-6908-7d90-bc64-cac6229c2ac7";
+    assert.equal(result.threadId ?? threadId, threadId);
+    assert.equal(th.attributes["gen_ai.conversation.id"], threadId);
+    assert.equal(th.attributes["gen_ai.request.model"], "gpt-5.1-codex");
+    assert.equal(th.attributes["codex.thread.result"], "ok");
+    assert.equal(typeof th.attributes["codex.pid"], "number");
+    assert.equal(tu.attributes["codex.turn.status"], "completed");
+    assert.equal(tu.attributes["gen_ai.usage.input_tokens"], 600);
+    assert.equal(tu.attributes["gen_ai.usage.cache_read.input_tokens"], 300);
+    assert.equal(tu.attributes["gen_ai.usage.output_tokens"], 38);
+    assert.equal(cmd.attributes["codex.exit_code"], 0);
+    assert.equal(cmd.attributes["codex.item.status"], "completed");
+    for (const s of [th, tu, cmd, patch, msg]) {
+      assert.equal(s.status.code, 0);
+      const ms = s.attributes["codex.duration_ms"];
+      assert.equal(typeof ms, "number");
+      const wall = Number(s.endTimeUnixNano - s.startTimeUnixNano) / 1e6;
+      assert.ok(Math.abs(wall - (ms as number)) < 5, `${s.name}: ${wall} ms vs ${ms} ms`);
+    }
+    const st = telemetry.status();
+    assert.equal(st.exported + st.dropped + st.queued, st.produced);
+    assert.equal(st.dropped, 0);
+  });
+
+  it("a failed turn gives ERROR spans with the CLI's message", async () => {
+    const mem = telemetry.memory!;
+    mem.reset();
+    const codex = new Codex({ apiKey: "test", codexPathOverride: fixtureCodex("turn_failed_status.jsonl") });
+    await codex.startThread({ skipGitRepoCheck: true }).run("fail please").catch(() => undefined);
+    await telemetry.flush();
+    const spans = mem.finished();
+    const [tu] = find(spans, "codex.turn");
+    const [th] = find(spans, "invoke_agent codex");
+    assert.ok(tu && th, spans.map((s) => s.name).join(", "));
+    assert.equal(tu.status.code, 2);
+    assert.ok((tu.status.message ?? "").length > 0);
+    assert.equal(th.status.code, 2);
+  });
+});
