@@ -151,3 +151,21 @@ export type { TlsFiles } from "./src/export/tls-transport.ts";
 export { runtimeEnv, runtimeInfo } from "./src/runtime/env.ts";
 
 // ---- debug feed core (src/debug/feed.ts; the Hono route is the ./hono entry) ----
+export { createDebugFeed } from "./src/debug/feed.ts";
+export type {
+  DebugBatch,
+  DebugEntry,
+  DebugEventEntry,
+  DebugFeed,
+  DebugFeedOptions,
+  DebugFeedStats,
+  DebugRedactOptions,
+  DebugSnapshot,
+  DebugSpanEntry,
+  DebugSpanJson,
+  DebugSubscription,
+  JsonValue,
+  DebugNextOptions,
+  DebugSnapshotOptions,
+  DebugSubscribeOptions,
+} from "./src/debug/feed.ts";
