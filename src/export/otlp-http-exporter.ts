@@ -136,9 +136,17 @@ function rejectedFrom(text: string): { rejected: number; message?: string } {
 }
 
 function describe(error: unknown): string {
-  const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const e = error as { name?: string; message?: string; code?: string; cause?: { code?: string; message?: string } };
   const cause = e?.cause?.code ?? e?.cause?.message;
-  return `${e?.name ?? "Error"}: ${e?.message ?? String(error)}${cause ? ` (${cause})` : ""}`;
+  const code = typeof e?.code === "string" && !(e.message ?? "").includes(e.code) ? ` [${e.code}]` : "";
+  return `${e?.name ?? "Error"}: ${e?.message ?? String(error)}${code}${cause ? ` (${cause})` : ""}`;
+}
+
+// Certificate and handshake failures are permanent for this configuration: retrying cannot help.
+const TLS_FAILURE = /certificate|handshake|\bTLS\b|\bSSL\b|EPROTO|unknown ?issuer|self[- ]signed|alert/i;
+
+function isTlsFailure(text: string): boolean {
+  return TLS_FAILURE.test(text);
 }
 
 /**
@@ -198,10 +206,23 @@ export function otlpHttpExporter(options: OtlpHttpExporterOptions): SpanExporter
         retryDelay = parseRetryAfter(res.headers.get("retry-after"), now());
       } catch (error) {
         const timedOut = ctrl.signal.aborted;
-        failure = timedOut
-          ? { ok: false, rejected: count, reason: "timeout", error: `no answer within the ${timeoutMs} ms export deadline`, attempts: attempt }
-          : { ok: false, rejected: count, reason: "network", error: describe(error), attempts: attempt };
-        if (timedOut) return failure;
+        const text = describe(error);
+        if (timedOut) {
+          return { ok: false, rejected: count, reason: "timeout", error: `no answer within the ${timeoutMs} ms export deadline`, attempts: attempt };
+        }
+        if (isTlsFailure(text)) {
+          return {
+            ok: false,
+            rejected: count,
+            reason: "tls",
+            error: `TLS failure talking to the collector: ${text}; check CODEX_OTLP_CERTFILE, CODEX_OTLP_KEYFILE and CODEX_OTLP_CACERTFILE`,
+            attempts: attempt,
+          };
+        }
+        const hint = options.url.startsWith("https:") && /ECONNRESET|hang up|closed|EOF/i.test(text)
+          ? " (over TLS this often means the collector rejected the client certificate)"
+          : "";
+        failure = { ok: false, rejected: count, reason: "network", error: text + hint, attempts: attempt };
       } finally {
         clearTimeout(timer);
       }
