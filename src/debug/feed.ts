@@ -211,6 +211,7 @@ let feedSeq = 0;
 const CATEGORIES: readonly [string, string][] = [
   ["codex.turn.compaction", "compaction"],
   ["codex.thread", "thread"],
+  ["invoke_agent", "thread"],
   ["codex.turn", "turn"],
   ["codex.item", "item"],
   ["codex.tool", "tool"],
@@ -223,6 +224,11 @@ const CATEGORIES: readonly [string, string][] = [
 function categoryOf(name: string): string {
   for (const [prefix, cat] of CATEGORIES) if (name.startsWith(prefix)) return cat;
   return name;
+}
+
+function spanCategory(span: SpanRecord): string {
+  const type = span.attributes?.["codex.span.type"];
+  return typeof type === "string" ? type : categoryOf(span.name);
 }
 
 function isStartEvent(name: string): boolean {
@@ -398,7 +404,7 @@ class RingFeed implements DebugFeed {
     if (span.parentSpanId) json.parentSpanId = String(span.parentSpanId);
     const token = typeof md.span_token === "string"
       ? md.span_token
-      : this.#matchStart(`${categoryOf(span.name)}:${json.startTimeUnixNano}`);
+      : this.#matchStart(`${spanCategory(span)}:${json.startTimeUnixNano}`);
     const entry: DebugSpanEntry = { id: 0, kind: "span", name: json.name, time: json.endTimeUnixNano, span: json };
     if (token !== undefined) entry.token = token;
     return entry;

@@ -112,14 +112,14 @@ function problem(c: Context, status: 400 | 401 | 403, error: string, message: st
  *
  * @param options The feed, the token, and stream tuning.
  * @returns A Hono app.
- * @example Mount under /debug on Bun
+ * @example Mount under /debug on Deno
  * ```ts
  * import { Hono } from "hono";
  * import { createDebugFeed } from "@codex-otel/sdk";
  * import { debugRoutes } from "@codex-otel/sdk/hono";
  * const app = new Hono();
  * app.route("/debug", debugRoutes({ feed: createDebugFeed(), token: "change-me" }));
- * Bun.serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 4319 });
+ * Deno.serve({ hostname: "127.0.0.1", port: 4319 }, app.fetch);
  * ```
  */
 export function debugRoutes(options: DebugRoutesOptions): Hono {

@@ -168,7 +168,7 @@ const JS = String.raw`
   var dirty = true;
   var retryMs = 2000;
 
-  var CATS = [["codex.turn.compaction", "compaction"], ["codex.thread", "thread"], ["codex.turn", "turn"],
+  var CATS = [["codex.turn.compaction", "compaction"], ["codex.thread", "thread"], ["invoke_agent", "thread"], ["codex.turn", "turn"],
     ["codex.item", "item"], ["codex.tool", "tool"], ["execute_tool", "tool"], ["codex.approval", "approval"]];
   function category(name) {
     for (var i = 0; i < CATS.length; i++) if (name.indexOf(CATS[i][0]) === 0) return CATS[i][1];
@@ -293,7 +293,8 @@ const JS = String.raw`
     stats.spans++;
     var s = e.span;
     var key = e.token && nodes.get(e.token) ? e.token : (e.token || "span:" + s.spanId);
-    var n = node(key, category(s.name));
+    var type = s.attributes && s.attributes["codex.span.type"];
+    var n = node(key, typeof type === "string" ? type : category(s.name));
     n.span = s;
     bySpanId.set(s.spanId, key);
     n.start = nsToMs(s.startTimeUnixNano);
