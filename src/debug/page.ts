@@ -92,6 +92,7 @@ html,body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.45 system-u
 .pill[data-state=live]::before{content:"";display:inline-block;width:7px;height:7px;border-radius:50%;background:var(--ok);margin-right:6px;vertical-align:1px}
 .pill[data-state=error]{color:var(--err);border-color:color-mix(in srgb,var(--err) 40%,transparent)}
 .banner{margin:12px 24px 0;padding:8px 12px;border-radius:8px;background:color-mix(in srgb,var(--tool) 14%,var(--card));border:1px solid color-mix(in srgb,var(--tool) 35%,transparent);font-size:13px}
+.auth[hidden],.banner[hidden]{display:none}
 .auth{margin:16px 24px;display:flex;gap:8px;align-items:center}.auth input{font:inherit;padding:6px 10px;border:1px solid var(--line);border-radius:6px;background:var(--card);color:var(--ink);min-width:260px}
 .auth button{font:inherit;padding:6px 14px;border-radius:6px;border:0;background:var(--thread);color:#fff;cursor:pointer}
 .runs{padding:16px 24px 8px;display:flex;flex-direction:column;gap:16px}
@@ -112,9 +113,9 @@ html,body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.45 system-u
 .row:last-child{border-bottom:0}.row:hover{background:color-mix(in srgb,var(--thread) 6%,transparent)}
 .row.sel{background:color-mix(in srgb,var(--thread) 11%,transparent)}
 .label{display:flex;align-items:center;gap:7px;min-width:0;padding-right:12px}
-.label .name{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.label .name{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;flex:0 1 auto;max-width:70%}
 .label .cat{font:600 10px/1 var(--mono);text-transform:uppercase;letter-spacing:.04em;padding:3px 5px;border-radius:4px;color:#fff;flex:none}
-.label .sub{color:var(--muted);font-family:var(--mono);font-size:12px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.label .sub{color:var(--muted);font-family:var(--mono);font-size:12px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;flex:1 1 0;min-width:0}
 .track{position:relative;height:16px;background:var(--track);border-radius:4px}
 .bar{position:absolute;top:2px;height:12px;border-radius:3px;min-width:3px}
 .bar.running{background-image:linear-gradient(90deg,transparent 0,rgba(255,255,255,.35) 50%,transparent 100%);background-size:40px 100%;animation:slide 1s linear infinite}
