@@ -1,0 +1,122 @@
+// Measure 4: 100 MB of real CLI 0.169 event lines piped from a child process through our decoder,
+// vs node:readline + JSON.parse (what the official SDK does), vs JSON.parse over lines already
+// split in memory (the floor); and RSS over a 1 GB stream.
+import { spawn as nodeSpawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createJsonlDecoder, detectSpawner } from "../../mod.ts";
+import { compareAsync, consume, type Row } from "../harness.ts";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const TARGET_BYTES = 100 * 1024 * 1024;
+
+/** Builds (once) a ~100 MB file of real 0.169 event lines, repeating the transcripts. */
+export function buildCorpus(): string {
+  const file = join(tmpdir(), "codex-bench-events-100mb.jsonl");
+  if (existsSync(file) && statSync(file).size >= TARGET_BYTES) return file;
+  const dir = join(ROOT, "fixtures", "cli-0.169");
+  const lines: string[] = [];
+  for (const name of readdirSync(dir).filter((f) => f.endsWith(".jsonl")).sort()) {
+    for (const line of readFileSync(join(dir, name), "utf8").split("\n")) if (line.trim()) lines.push(line);
+  }
+  const block = lines.join("\n") + "\n";
+  const copies = Math.ceil(TARGET_BYTES / Buffer.byteLength(block));
+  writeFileSync(file, block.repeat(copies));
+  return file;
+}
+
+async function ours(file: string, times = 1): Promise<{ records: number; maxRss: number }> {
+  const spawner = detectSpawner();
+  const args = times === 1 ? [file] : Array.from({ length: times }, () => file);
+  const proc = await spawner.spawn("cat", args);
+  const decoder = createJsonlDecoder();
+  const reader = proc.stdout.getReader();
+  let records = 0;
+  let maxRss = 0;
+  let chunks = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    records += decoder.push(value).length;
+    if ((++chunks & 255) === 0) maxRss = Math.max(maxRss, process.memoryUsage.rss());
+  }
+  records += decoder.end().length;
+  await proc.exited;
+  return { records, maxRss };
+}
+
+function readline(file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = nodeSpawn("cat", [file], { stdio: ["ignore", "pipe", "ignore"] });
+    const rl = createInterface({ input: child.stdout!, crlfDelay: Infinity });
+    let records = 0;
+    rl.on("line", (line) => {
+      if (line.length === 0) return;
+      consume(JSON.parse(line));
+      records++;
+    });
+    rl.on("close", () => resolve(records));
+    child.on("error", reject);
+  });
+}
+
+export async function benchJsonl(): Promise<Row[]> {
+  const file = buildCorpus();
+  const size = statSync(file).size;
+  // RSS over a 1 GB stream first, before the floor's in-memory lines exist.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const rssBefore = process.memoryUsage.rss();
+  const big = await ours(file, Math.ceil(1024 ** 3 / size));
+  const growthMb = (big.maxRss - rssBefore) / 1024 / 1024;
+
+  const text = readFileSync(file, "utf8");
+  const lines = text.split("\n").filter((l) => l.length !== 0);
+  const expected = lines.length;
+  const check = await ours(file);
+  const checkRl = await readline(file);
+  if (check.records !== expected || checkRl !== expected) {
+    throw new Error(`jsonl bench: record counts differ (ours ${check.records}, readline ${checkRl}, lines ${expected})`);
+  }
+  const t = await compareAsync([
+    { name: "ours", run: () => ours(file) },
+    { name: "readline", run: () => readline(file) },
+    {
+      name: "floor",
+      run: () => {
+        for (let i = 0; i < lines.length; i++) consume(JSON.parse(lines[i]));
+        return Promise.resolve();
+      },
+    },
+  ], 3);
+  const mb = size / 1024 / 1024;
+  return [
+    {
+      measure: `JSONL decode, ${mb.toFixed(0)} MB from a child process`,
+      ours: `${(mb / (t.ours / 1000)).toFixed(0)} MB/s`,
+      versus: `readline+JSON.parse ${(mb / (t.readline / 1000)).toFixed(0)} MB/s`,
+      ratio: `${(t.readline / t.ours).toFixed(2)}× faster`,
+      target: "≥ 1.6× readline",
+      met: t.readline / t.ours >= 1.6,
+    },
+    {
+      measure: "JSONL decode vs JSON.parse of pre-split lines",
+      ours: `${t.ours.toFixed(0)} ms`,
+      versus: `floor ${t.floor.toFixed(0)} ms`,
+      ratio: `${(t.ours / t.floor).toFixed(2)}× floor`,
+      target: "≤ 1.25× floor",
+      met: t.ours / t.floor <= 1.25,
+    },
+    {
+      measure: `JSONL RSS over a ${(big.records ? (size * Math.ceil(1024 ** 3 / size)) / 1024 ** 3 : 0).toFixed(2)} GB stream`,
+      ours: `+${growthMb.toFixed(1)} MB`,
+      versus: "–",
+      ratio: "–",
+      target: "≤ 20 MB growth",
+      met: growthMb <= 20,
+    },
+  ];
+}
