@@ -13,7 +13,8 @@ import { EVENT_NAMES, Events } from "../telemetry/events.ts";
 import type { Measurements, Metadata } from "../telemetry/events.ts";
 import { redactMetadata } from "../telemetry/redact.ts";
 import type { SpanRecord } from "../tracing/span-record.ts";
-import { runtimeEnv, Scrubber, secretsFromEnv } from "./scrub.ts";
+import { runtimeEnv } from "../runtime/env.ts";
+import { Scrubber, secretsFromEnv } from "./scrub.ts";
 import type { DebugRedactOptions, JsonValue } from "./scrub.ts";
 
 export type { DebugRedactOptions, JsonValue };
@@ -28,7 +29,7 @@ export interface DebugFeedOptions {
   redact?: DebugRedactOptions;
   /**
    * Environment whose API keys and OTLP header values are scrubbed from every string.
-   * @default the runtime's environment where readable (`process.env`), else `{}`
+   * @default the runtime's environment where readable (`process.env`, `Deno.env` with permission, `Bun.env`), else `{}`
    */
   env?: Readonly<Record<string, string | undefined>>;
   /** Longest string kept in an entry. @default 4096 */

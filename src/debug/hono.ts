@@ -39,8 +39,14 @@ export interface DebugRoutesOptions {
   feed: DebugFeed;
   /** Bearer token required on every route. Without one, the routes answer 403 unless `allowUnauthenticated`. */
   token?: string;
-  /** Serve without a token (local use only). @default false */
+  /**
+   * Serve without a token, for local use: requests are then answered only when their `Host` is a
+   * loopback name (`localhost`, `127.x.x.x`, `[::1]`) or listed in `allowedHosts`, so a web page
+   * elsewhere cannot read the feed through DNS rebinding. @default false
+   */
   allowUnauthenticated?: boolean;
+  /** Extra `Host` names (without port) served in unauthenticated mode. @default [] */
+  allowedHosts?: readonly string[];
   /** Heartbeat comment interval on `/stream`. @default 15000 */
   heartbeatMs?: number;
   /** A client whose socket takes longer than this to accept one write is disconnected. @default 30000 */
@@ -126,6 +132,7 @@ export function debugRoutes(options: DebugRoutesOptions): Hono {
   const { feed } = options;
   const token = options.token === undefined || options.token === "" ? undefined : options.token;
   const open = token === undefined && options.allowUnauthenticated === true;
+  const allowedHosts = new Set((options.allowedHosts ?? []).map((h) => h.toLowerCase()));
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const writeTimeoutMs = options.writeTimeoutMs ?? 30_000;
   const retryMs = options.retryMs ?? 2_000;
@@ -154,7 +161,16 @@ export function debugRoutes(options: DebugRoutesOptions): Hono {
 
   const auth: MiddlewareHandler = async (c, next) => {
     if (token === undefined) {
-      if (open) return await next();
+      if (open) {
+        const host = hostName(c.req.header("Host") ?? new URL(c.req.url).host);
+        if (isLoopback(host) || allowedHosts.has(host)) return await next();
+        return problem(
+          c,
+          403,
+          "forbidden",
+          `unauthenticated mode serves loopback hosts only, not "${host.slice(0, 64)}": set a token, or list the host in allowedHosts`,
+        );
+      }
       return problem(
         c,
         403,
@@ -244,16 +260,31 @@ export function debugRoutes(options: DebugRoutesOptions): Hono {
     });
   });
 
-  app.get("/", (c) => {
+  const page = (c: Context): Response => {
     const nonce = base64(crypto.getRandomValues(new Uint8Array(18)));
     c.header(
       "Content-Security-Policy",
       `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
     );
     return c.html(renderDebugPage({ nonce, title, authRequired: token !== undefined }));
-  });
+  };
+  app.get("/", page);
+  // Mounted under a prefix, "/" matches "/debug" only; the page works at "/debug/" too.
+  app.get("*", (c) => c.req.path.endsWith("/") ? page(c) : c.notFound());
 
   return app;
+}
+
+function hostName(host: string): string {
+  const h = host.trim().toLowerCase();
+  if (h.startsWith("[")) return h.slice(0, h.indexOf("]") + 1);
+  const colon = h.lastIndexOf(":");
+  return colon === -1 ? h : h.slice(0, colon);
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host.endsWith(".localhost") || host === "[::1]" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function base64(bytes: Uint8Array): string {

@@ -247,18 +247,3 @@ export function secretsFromEnv(env: Readonly<Record<string, string | undefined>>
   }
   return out;
 }
-
-/**
- * The runtime environment where one is readable without prompting (`process.env` on Node, Bun and
- * Deno with `--allow-env`); `{}` elsewhere (Workers, browsers, Deno without permission).
- *
- * @returns Environment variables.
- */
-export function runtimeEnv(): Record<string, string | undefined> {
-  try {
-    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-    return env === undefined ? {} : { ...env };
-  } catch {
-    return {};
-  }
-}

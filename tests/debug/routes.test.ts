@@ -80,6 +80,22 @@ describe("debug routes: auth", () => {
     await res.body?.cancel();
   });
 
+  it("in unauthenticated mode serves loopback hosts only, unless a host is allowed", async () => {
+    const feed = createDebugFeed({ env: {}, attach: false });
+    const local = debugRoutes({ feed, allowUnauthenticated: true });
+    const listed = debugRoutes({ feed, allowUnauthenticated: true, allowedHosts: ["debug.internal"] });
+    for (const host of ["127.0.0.1:4400", "localhost", "[::1]:80", "app.localhost:3000"]) {
+      const res = await local.request("/events", { headers: { Host: host } });
+      assert.equal(res.status, 200, host);
+    }
+    for (const host of ["evil.example", "127.0.0.1.evil.example", "debug.internal:8080"]) {
+      const res = await local.request("/events", { headers: { Host: host } });
+      assert.equal(res.status, 403, host);
+    }
+    assert.equal((await listed.request("/events", { headers: { Host: "debug.internal:8080" } })).status, 200);
+    feed.close();
+  });
+
   it("answers 401 to a missing or wrong token and 200 to the right one", async () => {
     const { server } = await setup();
     for (const path of ["/", "/events", "/stream"]) {
@@ -193,9 +209,11 @@ describe("debug routes: /events", () => {
     const res = await fetch(`${server.url}/debug/events`, { headers: auth });
     assert.equal(res.status, 200);
     assert.equal((await res.json() as { entries: unknown[] }).entries.length, 2);
-    const page = await fetch(`${server.url}/debug`, { headers: auth });
-    assert.equal(page.status, 200);
-    assert.match(await page.text(), /<!doctype html>/);
+    for (const path of ["/debug", "/debug/"]) {
+      const page = await fetch(server.url + path, { headers: auth });
+      assert.equal(page.status, 200, path);
+      assert.match(await page.text(), /<!doctype html>/);
+    }
   });
 });
 
