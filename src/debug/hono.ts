@@ -47,7 +47,7 @@ export interface DebugRoutesOptions {
   allowUnauthenticated?: boolean;
   /** Extra `Host` names (without port) served in unauthenticated mode. @default [] */
   allowedHosts?: readonly string[];
-  /** Heartbeat comment interval on `/stream`. @default 15000 */
+  /** Heartbeat comment interval on `/stream` (below Bun's default 10 s idle timeout). @default 8000 */
   heartbeatMs?: number;
   /** A client whose socket takes longer than this to accept one write is disconnected. @default 30000 */
   writeTimeoutMs?: number;
@@ -133,7 +133,7 @@ export function debugRoutes(options: DebugRoutesOptions): Hono {
   const token = options.token === undefined || options.token === "" ? undefined : options.token;
   const open = token === undefined && options.allowUnauthenticated === true;
   const allowedHosts = new Set((options.allowedHosts ?? []).map((h) => h.toLowerCase()));
-  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const heartbeatMs = options.heartbeatMs ?? 8_000;
   const writeTimeoutMs = options.writeTimeoutMs ?? 30_000;
   const retryMs = options.retryMs ?? 2_000;
   const title = options.title ?? "Codex debug feed";

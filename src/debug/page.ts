@@ -448,6 +448,9 @@ const JS = String.raw`
     $("empty").hidden = runs.length > 0;
     $("counts").textContent = runs.length + (runs.length === 1 ? " run · " : " runs · ") +
       fmtNum(stats.events) + " events · " + fmtNum(stats.spans) + " spans";
+    $("log-count").textContent = "(" + logRows.length + ")";
+    if (selected && nodes.get(selected)) showDetail(nodes.get(selected));
+    if (!$("log-wrap").open) return;
     var tb = $("log");
     var lf = document.createDocumentFragment();
     logRows.slice(-200).reverse().forEach(function (r) {
@@ -459,8 +462,6 @@ const JS = String.raw`
       lf.append(tr);
     });
     tb.replaceChildren(lf);
-    $("log-count").textContent = "(" + logRows.length + ")";
-    if (selected && nodes.get(selected)) showDetail(nodes.get(selected));
   }
 
   function showDetail(n) {
@@ -477,6 +478,7 @@ const JS = String.raw`
     selected = row.getAttribute("data-key");
     dirty = true;
   });
+  $("log-wrap").addEventListener("toggle", function () { dirty = true; });
   $("detail-close").addEventListener("click", function () { selected = null; $("detail").hidden = true; dirty = true; });
 
   function setConn(state, text) {

@@ -36,7 +36,8 @@ interface PageLike {
   };
   textContent(selector: string): Promise<string | null>;
   screenshot(options: { path: string; fullPage?: boolean }): Promise<unknown>;
-  on(event: "console" | "pageerror", fn: (arg: { text?: () => string; message?: string }) => void): void;
+  on(event: "console" | "pageerror" | "request", fn: (arg: { text?: () => string; message?: string; url?: () => string }) => void): void;
+  click(selector: string): Promise<void>;
   evaluate<T>(fn: () => T): Promise<T>;
   waitForFunction(fn: () => boolean, arg?: unknown, options?: { timeout?: number }): Promise<unknown>;
 }
@@ -82,6 +83,8 @@ describe("debug page in Chromium", () => {
       const text = m.text?.() ?? "";
       if (/error|refused|violat/i.test(text)) pageErrors.push(text);
     });
+    const requests: string[] = [];
+    page.on("request", (r) => requests.push(r.url?.() ?? ""));
     await page.goto(`${server.url}/?token=${TOKEN}`);
     await page.waitForSelector("#conn[data-state=live]", { timeout: 10_000 });
     assert.ok(!page.url().includes(TOKEN), `the token was removed from the address bar: ${page.url()}`);
@@ -136,6 +139,16 @@ describe("debug page in Chromium", () => {
     await page.waitForSelector("#detail:not([hidden])", { timeout: 5000 });
     assert.match(await page.textContent("#detail-body") ?? "", /"status"/);
     await page.evaluate(() => document.getElementById("detail-close")?.click());
+
+    await page.click("#log-wrap summary");
+    await page.waitForSelector("#log tr", { timeout: 5000 });
+    assert.ok(await page.locator("#log tr").count() > 20, "the event log lists the events");
+    await page.click("#log-wrap summary");
+
+    // After the first navigation the token travels only in headers, never in a URL.
+    assert.ok(requests.length > 1);
+    assert.deepEqual(requests.slice(1).filter((u) => u.includes(TOKEN)), []);
+    assert.ok(requests.every((u) => u.startsWith(server.url)), `same-origin only: ${requests.join(" ")}`);
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: false });
