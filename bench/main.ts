@@ -1,6 +1,13 @@
 // Benchmark entry: runs every measure on the current runtime and prints one BENCH_JSON line.
+// Measures: encode, span, emit, jsonl, bundle, export, run (select with --only a,b).
 import { runtimeName, type Row } from "./harness.ts";
 import { benchEmit } from "./measures/emit.ts";
+import { benchEncode } from "./measures/encode.ts";
+import { benchSpan } from "./measures/span.ts";
+import { benchJsonl } from "./measures/jsonl.ts";
+import { benchBundle } from "./measures/bundle.ts";
+import { benchExport } from "./measures/export.ts";
+import { benchRun } from "./measures/run.ts";
 
 const args = (globalThis as { process?: { argv: string[] } }).process?.argv ?? [];
 const i = args.indexOf("--only");
@@ -8,9 +15,29 @@ const only = i === -1 ? null : new Set(args[i + 1].split(","));
 const want = (name: string): boolean => only === null || only.has(name);
 
 const rows: Row[] = [];
-const log = (s: string): void => console.error(s);
-if (want("emit")) {
-  log("emit...");
-  rows.push(...benchEmit());
+const steps: [string, () => Row[] | Promise<Row[]>][] = [
+  ["encode", benchEncode],
+  ["span", benchSpan],
+  ["emit", () => benchEmit()],
+  ["jsonl", benchJsonl],
+  ["bundle", benchBundle],
+  ["export", benchExport],
+  ["run", benchRun],
+];
+for (const [name, fn] of steps) {
+  if (!want(name)) continue;
+  console.error(`${runtimeName()}: ${name}...`);
+  try {
+    rows.push(...await fn());
+  } catch (error) {
+    rows.push({
+      measure: name,
+      ours: "failed",
+      versus: String(error instanceof Error ? error.message : error).slice(0, 200),
+      ratio: "–",
+      target: "–",
+      met: false,
+    });
+  }
 }
 console.log(`BENCH_JSON ${JSON.stringify({ runtime: runtimeName(), rows })}`);
