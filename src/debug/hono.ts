@@ -17,7 +17,7 @@ import { Hono } from "hono";
 import type { Context, MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { DebugEntry, DebugFeed } from "./feed.ts";
-import { renderDebugPage } from "./page.ts";
+import { renderDebugPage, renderSignInPage } from "./page.ts";
 
 export { createDebugFeed } from "./feed.ts";
 export type {
@@ -195,6 +195,16 @@ export function debugRoutes(options: DebugRoutesOptions): Hono {
       if (diff === 0) return await next();
     }
     c.header("WWW-Authenticate", 'Bearer realm="codex-debug"');
+    const path = c.req.path;
+    if (!path.endsWith("/events") && !path.endsWith("/stream") && /text\/html/.test(c.req.header("Accept") ?? "")) {
+      // A person opening the page without its token: a sign-in form (plain GET, no script), not JSON.
+      const nonce = base64(crypto.getRandomValues(new Uint8Array(18)));
+      c.header(
+        "Content-Security-Policy",
+        `default-src 'none'; style-src 'nonce-${nonce}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+      );
+      return c.html(renderSignInPage({ nonce, title, failed: given !== undefined }), 401);
+    }
     return problem(
       c,
       401,

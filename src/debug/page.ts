@@ -76,6 +76,49 @@ export function renderDebugPage(options: DebugPageOptions): string {
 `;
 }
 
+/**
+ * Renders the sign-in page shown (with status 401) to a browser that opens the page without a
+ * valid token: a plain GET form that reloads the page with `?token=`, which the page then drops
+ * from the address bar.
+ *
+ * @param options Nonce for the inline style, title, and whether a token was given and refused.
+ * @returns The HTML document.
+ * @example
+ * ```ts
+ * import { renderSignInPage } from "./page.ts";
+ * const html = renderSignInPage({ nonce: "abc", title: "Codex", failed: false });
+ * ```
+ */
+export function renderSignInPage(options: { nonce: string; title: string; failed: boolean }): string {
+  const nonce = escapeHtml(options.nonce);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(options.title)}: token needed</title>
+<style nonce="${nonce}">
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:#f6f7f9;color:#1d2433;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+form{background:#fff;border:1px solid #e4e7ee;border-radius:10px;padding:24px 28px;display:flex;flex-direction:column;gap:12px;min-width:320px}
+h1{font-size:16px;margin:0}p{margin:0;color:#6b7385}.err{color:#d93b3b}
+input{font:inherit;padding:7px 10px;border:1px solid #e4e7ee;border-radius:6px}
+button{font:inherit;padding:7px 14px;border:0;border-radius:6px;background:#4f5bd5;color:#fff;cursor:pointer}
+@media (prefers-color-scheme:dark){body{background:#111418;color:#e6e9ef}form{background:#1a1e25;border-color:#2a303a}input{background:#111418;color:#e6e9ef;border-color:#2a303a}}
+</style>
+</head>
+<body>
+<form method="get" autocomplete="off">
+  <h1>${escapeHtml(options.title)}</h1>
+  <p${options.failed ? ' class="err"' : ""}>${options.failed ? "That token was not accepted." : "This debug feed needs its access token."}</p>
+  <input name="token" type="password" placeholder="token" aria-label="token" autofocus required>
+  <button type="submit">Open</button>
+</form>
+</body>
+</html>
+`;
+}
+
 const CSS = `
 :root{--bg:#f6f7f9;--card:#fff;--ink:#1d2433;--muted:#6b7385;--line:#e4e7ee;--track:#f0f2f6;
 --thread:#4f5bd5;--turn:#0f9b8e;--item:#3d7cc9;--tool:#d08a18;--approval:#8e59c9;--compaction:#7a8599;

@@ -117,6 +117,25 @@ describe("debug routes: auth", () => {
     await page.body?.cancel();
   });
 
+  it("shows a browser without a token a sign-in form, with status 401 and no data", async () => {
+    const { server } = await setup();
+    warn(1, { marker: "feed-data-marker" });
+    const res = await fetch(`${server.url}/`, { headers: { Accept: "text/html,application/xhtml+xml" } });
+    assert.equal(res.status, 401);
+    assert.match(res.headers.get("content-security-policy") ?? "", /form-action 'self'/);
+    const html = await res.text();
+    assert.match(html, /<form method="get"/);
+    assert.match(html, /<input name="token" type="password"/);
+    assert.doesNotMatch(html, /<script|feed-data-marker/);
+    const wrong = await fetch(`${server.url}/?token=nope`, { headers: { Accept: "text/html" } });
+    assert.equal(wrong.status, 401);
+    assert.match(await wrong.text(), /not accepted/);
+    const api = await fetch(`${server.url}/events`, { headers: { Accept: "text/html" } });
+    assert.equal(api.status, 401);
+    assert.match(api.headers.get("content-type") ?? "", /json/);
+    await api.body?.cancel();
+  });
+
   it("accepts ?token= for the page and the stream but not for /events", async () => {
     const { server } = await setup();
     const page = await fetch(`${server.url}/?token=${TOKEN}`);

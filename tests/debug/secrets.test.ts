@@ -56,6 +56,7 @@ async function collect(server: LocalServer, feed: DebugFeed): Promise<{ bodies: 
   };
   await grab("page", `/?token=${TOKEN}`, {});
   await grab("401", "/events", {});
+  await grab("401 sign-in page", "/", { Accept: "text/html" });
   await grab("401 wrong", "/events", { Authorization: `Bearer ${API_KEY}` });
   let cursor = 0;
   const entries: unknown[] = [];
