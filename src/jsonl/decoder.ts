@@ -97,7 +97,9 @@ export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDeco
   };
 
   const joinPending = (tail: Uint8Array): Uint8Array => {
-    const all = new Uint8Array(pendingLen + tail.length);
+    let kept = tail.length;
+    for (const p of pending) kept += p.length;
+    const all = new Uint8Array(kept);
     let at = 0;
     for (const p of pending) {
       all.set(p, at);
