@@ -179,14 +179,23 @@ export async function main(argv: readonly string[] = argvOf()): Promise<{ url: s
   };
 }
 
-if ((import.meta as { main?: boolean }).main) {
-  const { stop } = await main();
+/**
+ * Runs {@link main} until SIGINT or SIGTERM, then stops everything and exits 0. What
+ * `examples/demo.ts --serve` calls.
+ *
+ * @param argv Command-line arguments.
+ */
+export async function serveUntilSignal(argv: readonly string[] = argvOf()): Promise<void> {
+  const { stop } = await main(argv);
   const g = globalThis as {
-    Deno?: { addSignalListener(s: string, f: () => void): void };
+    Deno?: { addSignalListener(s: string, f: () => void): void; exit(code: number): never };
     process?: { once(s: string, f: () => void): void; exit(code: number): never };
   };
+  let stopping = false;
   const quit = (): void => {
-    void stop().then(() => (g.process?.exit(0), (globalThis as { Deno?: { exit(c: number): never } }).Deno?.exit(0)));
+    if (stopping) return;
+    stopping = true;
+    void stop().then(() => (g.Deno !== undefined ? g.Deno.exit(0) : g.process?.exit(0)));
   };
   if (g.Deno !== undefined) {
     g.Deno.addSignalListener("SIGINT", quit);
@@ -196,3 +205,5 @@ if ((import.meta as { main?: boolean }).main) {
     g.process?.once("SIGTERM", quit);
   }
 }
+
+if ((import.meta as { main?: boolean }).main) await serveUntilSignal();

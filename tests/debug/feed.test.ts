@@ -4,7 +4,7 @@ import { createDebugFeed } from "../../src/debug/feed.ts";
 import type { DebugFeed, DebugSpanEntry } from "../../src/debug/feed.ts";
 import { emit, startSpan } from "../../src/telemetry/bus.ts";
 import { Events } from "../../src/telemetry/events.ts";
-import { attachStandInTracer, syntheticRun } from "../support/debug-run.ts";
+import { attachStandInTracer, STAND_IN_SCOPE, syntheticRun } from "../support/debug-run.ts";
 
 const feeds: DebugFeed[] = [];
 const cleanups: (() => void)[] = [];
@@ -114,7 +114,8 @@ describe("debug feed", () => {
     cleanups.push(attachStandInTracer({ "http.request.header.authorization": "Bearer zzz-secret-zzz" }));
     const s = startSpan("codex.turn", { thread_id: "t1" });
     s.stop({}, { status: "completed", usage: { input_tokens: 5, output_tokens: 2 } });
-    const spans = f.snapshot().entries.filter((e): e is DebugSpanEntry => e.kind === "span");
+    // Only the stand-in's spans: another test file's tracer may still be attached (Bun shares one process).
+    const spans = f.snapshot().entries.filter((e): e is DebugSpanEntry => e.kind === "span" && e.span.scope === STAND_IN_SCOPE);
     assert.equal(spans.length, 1);
     const span = spans[0];
     assert.equal(span.name, "codex.turn");
@@ -131,7 +132,7 @@ describe("debug feed", () => {
     await syntheticRun();
     const entries = f.snapshot({ limit: 1000 }).entries;
     const starts = entries.filter((e) => e.kind === "event" && e.name.endsWith(".start"));
-    const spans = entries.filter((e): e is DebugSpanEntry => e.kind === "span");
+    const spans = entries.filter((e): e is DebugSpanEntry => e.kind === "span" && e.span.scope === STAND_IN_SCOPE);
     assert.equal(spans.length, starts.length);
     assert.ok(spans.every((s) => typeof s.token === "string"), "every span has its token");
   });

@@ -111,6 +111,9 @@ const ENDS: Record<string, string> = {
   [Events.toolSuccess]: "codex.tool",
   [Events.toolFailure]: "codex.tool",
 };
+/** Instrumentation scope of the stand-in tracer's spans (a real tracer may be attached too). */
+export const STAND_IN_SCOPE = "debug-test-stand-in-tracer";
+
 const STARTS = [Events.threadStart, Events.turnStart, Events.itemStart, Events.toolStart];
 
 function hex(n: number): string {
@@ -179,7 +182,7 @@ export function attachStandInTracer(extraAttributes: Record<string, string> = {}
       droppedLinksCount: 0,
       status: failed ? { code: 2, message: "failed" } : { code: 0 },
       flags: 1,
-      scope: { name: "codex-otel-sdk" },
+      scope: { name: STAND_IN_SCOPE },
     };
     emit(Events.spanFinished, {}, { span: record });
   });
