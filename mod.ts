@@ -136,7 +136,7 @@ export { resolveSpanLimits, Span } from "./src/tracing/span.ts";
 export type { ParentContext, ResolvedSpanLimits, SpanLimits, SpanProcessor } from "./src/tracing/span.ts";
 export { newSpanId, newTraceId } from "./src/tracing/ids.ts";
 export { buildResource, parseResourceAttributes, SDK_INFO } from "./src/tracing/resource.ts";
-export { base64, encodeAttributes, encodeTraces, jsonString } from "./src/export/otlp-json.ts";
+export { base64, encodeAttributes, encodeTraces, encodeTracesBytes, jsonString } from "./src/export/otlp-json.ts";
 export type { EncodeOptions } from "./src/export/otlp-json.ts";
 export { batchProcessor, immediateProcessor } from "./src/export/batch-processor.ts";
 export type { AccountingProcessor, BatchOptions, ProcessorHooks, ProcessorStats } from "./src/export/batch-processor.ts";

@@ -7,7 +7,7 @@
  */
 import type { SpanRecord } from "../tracing/span-record.ts";
 import type { ExportResult, SpanExporter } from "./exporter.ts";
-import { encodeTraces } from "./otlp-json.ts";
+import { encodeTracesBytes } from "./otlp-json.ts";
 import type { EncodeOptions } from "./otlp-json.ts";
 
 /** A `fetch`-compatible function (the global one, a Workers mTLS binding's, or a runtime transport). */
@@ -175,7 +175,6 @@ export function otlpHttpExporter(options: OtlpHttpExporterOptions): SpanExporter
     "user-agent": options.userAgent ?? "codex-otel-sdk/0.1.0",
   };
   if (options.compression === "gzip") headers["content-encoding"] = "gzip";
-  const encoder = new TextEncoder();
 
   /** Sends one body with retries; every span in it shares the outcome. */
   async function send(body: Uint8Array, count: number): Promise<ExportResult> {
@@ -239,7 +238,7 @@ export function otlpHttpExporter(options: OtlpHttpExporterOptions): SpanExporter
 
   /** Encodes and splits so that no request body exceeds the bound. */
   async function exportChunk(spans: readonly SpanRecord[]): Promise<ExportResult> {
-    const bytes = encoder.encode(encodeTraces(spans, options.encode));
+    const bytes = encodeTracesBytes(spans, options.encode);
     if (bytes.byteLength <= maxBody) return send(bytes, spans.length);
     if (spans.length === 1) {
       return { ok: false, rejected: 1, reason: "too_large", error: `one span encodes to ${bytes.byteLength} bytes, above ${maxBody}` };

@@ -63,62 +63,217 @@ export function base64(bytes: Uint8Array): string {
   return out;
 }
 
-function numberValue(v: number): string {
+// ---- byte writer: the request body is built as UTF-8 bytes directly (one pass per string, no
+// intermediate object tree, no rope of string pieces to flatten and re-encode).
+
+let buf: Uint8Array = new Uint8Array(0);
+let pos = 0;
+const HEXC = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
+
+function grow(need: number): void {
+  let size = buf.length * 2 || 1024;
+  while (size < pos + need) size *= 2;
+  const next = new Uint8Array(size);
+  next.set(buf.subarray(0, pos));
+  buf = next;
+}
+
+/** Writes ASCII text that needs no escaping (JSON punctuation, digits, hex ids). */
+function raw(s: string): void {
+  const n = s.length;
+  if (pos + n > buf.length) grow(n);
+  const b = buf;
+  let p = pos;
+  for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+  pos = p;
+}
+
+/** Writes a JSON string literal as UTF-8: escapes as JSON.stringify does, lone surrogates as \udXXX. */
+function str(s: string): void {
+  const n = s.length;
+  if (pos + n * 6 + 2 > buf.length) grow(n * 6 + 2);
+  const b = buf;
+  let p = pos;
+  b[p++] = 34;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      if (c >= 0x20 && c !== 34 && c !== 92) {
+        b[p++] = c;
+        continue;
+      }
+      b[p++] = 92;
+      switch (c) {
+        case 34:
+          b[p++] = 34;
+          break;
+        case 92:
+          b[p++] = 92;
+          break;
+        case 10:
+          b[p++] = 110;
+          break;
+        case 13:
+          b[p++] = 114;
+          break;
+        case 9:
+          b[p++] = 116;
+          break;
+        case 8:
+          b[p++] = 98;
+          break;
+        case 12:
+          b[p++] = 102;
+          break;
+        default:
+          b[p++] = 117;
+          b[p++] = 48;
+          b[p++] = 48;
+          b[p++] = HEXC[c >> 4];
+          b[p++] = HEXC[c & 15];
+      }
+    } else if (c < 0x800) {
+      b[p++] = 0xc0 | (c >> 6);
+      b[p++] = 0x80 | (c & 63);
+    } else if (c < 0xd800 || c > 0xdfff) {
+      b[p++] = 0xe0 | (c >> 12);
+      b[p++] = 0x80 | ((c >> 6) & 63);
+      b[p++] = 0x80 | (c & 63);
+    } else {
+      const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+        const cp = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
+        b[p++] = 0xf0 | (cp >> 18);
+        b[p++] = 0x80 | ((cp >> 12) & 63);
+        b[p++] = 0x80 | ((cp >> 6) & 63);
+        b[p++] = 0x80 | (cp & 63);
+        i++;
+      } else {
+        b[p++] = 92;
+        b[p++] = 117;
+        b[p++] = HEXC[c >> 12];
+        b[p++] = HEXC[(c >> 8) & 15];
+        b[p++] = HEXC[(c >> 4) & 15];
+        b[p++] = HEXC[c & 15];
+      }
+    }
+  }
+  b[p++] = 34;
+  pos = p;
+}
+
+// `{"key":"<key>","value":` per attribute key, encoded once: keys repeat across every span.
+const KEY_CACHE_MAX = 4096;
+const keyCache = new Map<string, Uint8Array>();
+
+function keyPrefix(key: string): void {
+  let pre = keyCache.get(key);
+  if (pre === undefined) {
+    const saveBuf = buf;
+    const savePos = pos;
+    buf = new Uint8Array(key.length * 6 + 24);
+    pos = 0;
+    raw('{"key":');
+    str(key);
+    raw(',"value":');
+    pre = buf.slice(0, pos);
+    buf = saveBuf;
+    pos = savePos;
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+    keyCache.set(key, pre);
+  }
+  const n = pre.length;
+  if (pos + n > buf.length) grow(n);
+  const b = buf;
+  let p = pos;
+  for (let i = 0; i < n; i++) b[p++] = pre[i];
+  pos = p;
+}
+
+function numberValue(v: number): void {
   // Integers in int64 range are intValue (a decimal string: JSON readers lose precision above
   // 2^53); every other number is a double, with proto3 JSON's string spellings for non-finite.
   if (Number.isInteger(v) && v >= -9223372036854775808 && v < 9223372036854775808) {
     // Above 2^53 Number#toString prints the shortest round-trip digits padded with zeros, not the
     // integer the double holds; BigInt gives the exact value.
-    const digits = v <= 9007199254740991 && v >= -9007199254740991 ? String(v) : BigInt(v).toString();
-    return '{"intValue":"' + digits + '"}';
+    raw('{"intValue":"');
+    raw(v <= 9007199254740991 && v >= -9007199254740991 ? String(v) : BigInt(v).toString());
+    raw('"}');
+  } else if (v !== v) raw('{"doubleValue":"NaN"}');
+  else if (v === Infinity) raw('{"doubleValue":"Infinity"}');
+  else if (v === -Infinity) raw('{"doubleValue":"-Infinity"}');
+  else {
+    raw('{"doubleValue":');
+    raw(String(v));
+    raw("}");
   }
-  if (v !== v) return '{"doubleValue":"NaN"}';
-  if (v === Infinity) return '{"doubleValue":"Infinity"}';
-  if (v === -Infinity) return '{"doubleValue":"-Infinity"}';
-  return '{"doubleValue":' + String(v) + "}";
 }
 
-function anyValue(v: AttributeValue, depth: number): string {
+function anyValue(v: AttributeValue, depth: number): void {
   switch (typeof v) {
     case "string":
-      return '{"stringValue":' + jsonString(v) + "}";
+      raw('{"stringValue":');
+      str(v);
+      raw("}");
+      return;
     case "boolean":
-      return v ? '{"boolValue":true}' : '{"boolValue":false}';
+      raw(v ? '{"boolValue":true}' : '{"boolValue":false}');
+      return;
     case "number":
-      return numberValue(v);
+      numberValue(v);
+      return;
     case "bigint":
-      return v >= INT64_MIN && v <= INT64_MAX
-        ? '{"intValue":"' + v.toString() + '"}'
-        : '{"stringValue":"' + v.toString() + '"}';
-    case "object": {
-      if (v === null) return "{}";
-      if (depth > 32) return '{"stringValue":"[too deep]"}';
-      if (v instanceof Uint8Array) return '{"bytesValue":"' + base64(v) + '"}';
-      if (Array.isArray(v)) {
-        let s = '{"arrayValue":{"values":[';
-        for (let i = 0; i < v.length; i++) {
-          if (i > 0) s += ",";
-          const item = v[i];
-          s += item === undefined ? "{}" : anyValue(item, depth + 1);
-        }
-        return s + "]}}";
+      if (v >= INT64_MIN && v <= INT64_MAX) {
+        raw('{"intValue":"');
+        raw(v.toString());
+        raw('"}');
+      } else {
+        raw('{"stringValue":"');
+        raw(v.toString());
+        raw('"}');
       }
-      return '{"kvlistValue":{"values":[' + keyValues(v as Attributes, depth + 1) + "]}}";
+      return;
+    case "object": {
+      if (v === null) return raw("{}");
+      if (depth > 32) return raw('{"stringValue":"[too deep]"}');
+      if (v instanceof Uint8Array) {
+        raw('{"bytesValue":"');
+        raw(base64(v));
+        raw('"}');
+        return;
+      }
+      if (Array.isArray(v)) {
+        raw('{"arrayValue":{"values":[');
+        for (let i = 0; i < v.length; i++) {
+          if (i > 0) raw(",");
+          const item = v[i];
+          if (item === undefined) raw("{}");
+          else anyValue(item, depth + 1);
+        }
+        raw("]}}");
+        return;
+      }
+      raw('{"kvlistValue":{"values":[');
+      keyValues(v as Attributes, depth + 1);
+      raw("]}}");
+      return;
     }
     default:
-      return "{}";
+      raw("{}");
   }
 }
 
-function keyValues(attrs: Attributes, depth: number): string {
-  let s = "";
+function keyValues(attrs: Attributes, depth: number): void {
+  let first = true;
   for (const key in attrs) {
     const v = attrs[key];
     if (v === undefined) continue;
-    if (s.length !== 0) s += ",";
-    s += '{"key":' + jsonString(key) + ',"value":' + anyValue(v, depth) + "}";
+    if (first) first = false;
+    else raw(",");
+    keyPrefix(key);
+    anyValue(v, depth);
+    raw("}");
   }
-  return s;
 }
 
 /**
@@ -133,65 +288,230 @@ function keyValues(attrs: Attributes, depth: number): string {
  * ```
  */
 export function encodeAttributes(attrs: Attributes): string {
-  return "[" + keyValues(attrs, 0) + "]";
+  return withWriter(64, () => {
+    raw("[");
+    keyValues(attrs, 0);
+    raw("]");
+  }, true);
 }
 
-function encodeSpan(span: SpanRecord): string {
-  let s = '{"traceId":"' + span.traceId + '","spanId":"' + span.spanId + '"';
-  if (span.traceState) s += ',"traceState":' + jsonString(span.traceState);
-  if (span.parentSpanId) s += ',"parentSpanId":"' + span.parentSpanId + '"';
-  s += ',"flags":' + (span.flags >>> 0) +
-    ',"name":' + jsonString(span.name) +
-    ',"kind":' + span.kind +
-    ',"startTimeUnixNano":"' + span.startTimeUnixNano.toString() +
-    '","endTimeUnixNano":"' + span.endTimeUnixNano.toString() +
-    '","attributes":[' + keyValues(span.attributes, 0) + "]";
-  if (span.droppedAttributesCount) s += ',"droppedAttributesCount":' + span.droppedAttributesCount;
-  const events = span.events;
+function span(sp: SpanRecord): void {
+  raw('{"traceId":');
+  str(sp.traceId);
+  raw(',"spanId":');
+  str(sp.spanId);
+  if (sp.traceState) {
+    raw(',"traceState":');
+    str(sp.traceState);
+  }
+  if (sp.parentSpanId) {
+    raw(',"parentSpanId":');
+    str(sp.parentSpanId);
+  }
+  raw(',"flags":');
+  raw(String(sp.flags >>> 0));
+  raw(',"name":');
+  str(sp.name);
+  raw(',"kind":');
+  raw(String(sp.kind));
+  raw(',"startTimeUnixNano":"');
+  raw(sp.startTimeUnixNano.toString());
+  raw('","endTimeUnixNano":"');
+  raw(sp.endTimeUnixNano.toString());
+  raw('","attributes":[');
+  keyValues(sp.attributes, 0);
+  raw("]");
+  if (sp.droppedAttributesCount) {
+    raw(',"droppedAttributesCount":');
+    raw(String(sp.droppedAttributesCount));
+  }
+  const events = sp.events;
   if (events.length !== 0) {
-    s += ',"events":[';
+    raw(',"events":[');
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
-      if (i > 0) s += ",";
-      s += '{"timeUnixNano":"' + e.timeUnixNano.toString() + '","name":' + jsonString(e.name) +
-        ',"attributes":[' + keyValues(e.attributes, 0) + "]";
-      if (e.droppedAttributesCount) s += ',"droppedAttributesCount":' + e.droppedAttributesCount;
-      s += "}";
+      if (i > 0) raw(",");
+      raw('{"timeUnixNano":"');
+      raw(e.timeUnixNano.toString());
+      raw('","name":');
+      str(e.name);
+      raw(',"attributes":[');
+      keyValues(e.attributes, 0);
+      raw("]");
+      if (e.droppedAttributesCount) {
+        raw(',"droppedAttributesCount":');
+        raw(String(e.droppedAttributesCount));
+      }
+      raw("}");
     }
-    s += "]";
+    raw("]");
   }
-  if (span.droppedEventsCount) s += ',"droppedEventsCount":' + span.droppedEventsCount;
-  const links = span.links;
+  if (sp.droppedEventsCount) {
+    raw(',"droppedEventsCount":');
+    raw(String(sp.droppedEventsCount));
+  }
+  const links = sp.links;
   if (links.length !== 0) {
-    s += ',"links":[';
+    raw(',"links":[');
     for (let i = 0; i < links.length; i++) {
       const l = links[i];
-      if (i > 0) s += ",";
-      s += '{"traceId":"' + l.traceId + '","spanId":"' + l.spanId + '"';
-      if (l.traceState) s += ',"traceState":' + jsonString(l.traceState);
-      s += ',"attributes":[' + keyValues(l.attributes, 0) + "]";
-      if (l.droppedAttributesCount) s += ',"droppedAttributesCount":' + l.droppedAttributesCount;
-      s += "}";
+      if (i > 0) raw(",");
+      raw('{"traceId":');
+      str(l.traceId);
+      raw(',"spanId":');
+      str(l.spanId);
+      if (l.traceState) {
+        raw(',"traceState":');
+        str(l.traceState);
+      }
+      raw(',"attributes":[');
+      keyValues(l.attributes, 0);
+      raw("]");
+      if (l.droppedAttributesCount) {
+        raw(',"droppedAttributesCount":');
+        raw(String(l.droppedAttributesCount));
+      }
+      raw("}");
     }
-    s += "]";
+    raw("]");
   }
-  if (span.droppedLinksCount) s += ',"droppedLinksCount":' + span.droppedLinksCount;
-  const st = span.status;
-  s += ',"status":{';
+  if (sp.droppedLinksCount) {
+    raw(',"droppedLinksCount":');
+    raw(String(sp.droppedLinksCount));
+  }
+  const st = sp.status;
+  raw(',"status":{');
   if (st.code) {
-    s += '"code":' + st.code;
-    if (st.message) s += ',"message":' + jsonString(st.message);
+    raw('"code":');
+    raw(String(st.code));
+    if (st.message) {
+      raw(',"message":');
+      str(st.message);
+    }
   }
-  return s + "}}";
+  raw("}}");
+}
+
+const decoder = new TextDecoder();
+
+/** Runs `fn` against a fresh buffer; nested calls (key cache fills) save and restore the state. */
+function withWriter(size: number, fn: () => void, asString: true): string;
+function withWriter(size: number, fn: () => void, asString: false): Uint8Array;
+function withWriter(size: number, fn: () => void, asString: boolean): string | Uint8Array {
+  const saveBuf = buf;
+  const savePos = pos;
+  buf = new Uint8Array(size);
+  pos = 0;
+  try {
+    fn();
+    const out = buf.subarray(0, pos);
+    return asString ? decoder.decode(out) : out;
+  } finally {
+    buf = saveBuf;
+    pos = savePos;
+  }
 }
 
 function scopeKey(scope: { name: string; version?: string }): string {
   return scope.version === undefined ? scope.name : scope.name + "\u0000" + scope.version;
 }
 
+type ScopeGroup = { scope: { name: string; version?: string }; spans: readonly SpanRecord[] };
+
+function groupByScope(spans: readonly SpanRecord[]): ScopeGroup[] {
+  // Group by scope; the common case (one scope) needs no grouping pass.
+  const firstKey = spans.length > 0 ? scopeKey(spans[0].scope) : "";
+  let single = true;
+  for (let i = 1; i < spans.length; i++) {
+    const sc = spans[i].scope;
+    if (sc !== spans[0].scope && scopeKey(sc) !== firstKey) {
+      single = false;
+      break;
+    }
+  }
+  let groups: ScopeGroup[];
+  if (single) groups = spans.length > 0 ? [{ scope: spans[0].scope, spans }] : [];
+  else {
+    const byKey = new Map<string, { scope: { name: string; version?: string }; spans: SpanRecord[] }>();
+    for (const sp of spans) {
+      const key = scopeKey(sp.scope);
+      let g = byKey.get(key);
+      if (g === undefined) byKey.set(key, g = { scope: sp.scope, spans: [] });
+      g.spans.push(sp);
+    }
+    groups = [...byKey.values()];
+  }
+  return groups;
+}
+
+function writeRequest(spans: readonly SpanRecord[], options: EncodeOptions): void {
+  const groups = groupByScope(spans);
+  raw('{"resourceSpans":[{"resource":{"attributes":[');
+  keyValues(options.resource ?? {}, 0);
+  raw("]");
+  if (options.resourceDroppedAttributesCount) {
+    raw(',"droppedAttributesCount":');
+    raw(String(options.resourceDroppedAttributesCount));
+  }
+  raw('},"scopeSpans":[');
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g];
+    if (g > 0) raw(",");
+    raw('{"scope":{"name":');
+    str(group.scope.name);
+    if (group.scope.version !== undefined) {
+      raw(',"version":');
+      str(group.scope.version);
+    }
+    raw('},"spans":[');
+    const list = group.spans;
+    for (let i = 0; i < list.length; i++) {
+      if (i > 0) raw(",");
+      span(list[i]);
+    }
+    raw("]}");
+  }
+  raw("]");
+  if (options.schemaUrl) {
+    raw(',"schemaUrl":');
+    str(options.schemaUrl);
+  }
+  raw("}]}");
+}
+
 /**
- * Encodes finished spans as an OTLP/JSON `ExportTraceServiceRequest`, grouped by scope under one
- * resource.
+ * Encodes finished spans as an OTLP/JSON `ExportTraceServiceRequest` body in UTF-8, grouped by
+ * scope under one resource. This is what the exporter sends.
+ *
+ * @param spans Finished spans.
+ * @param options Resource and schema.
+ * @returns The request body bytes.
+ * @example
+ * ```ts
+ * import { encodeTracesBytes } from "./otlp-json.ts";
+ * const body: Uint8Array = encodeTracesBytes([], { resource: { "service.name": "demo" } });
+ * ```
+ */
+export function encodeTracesBytes(spans: readonly SpanRecord[], options: EncodeOptions = {}): Uint8Array {
+  const out = withWriter(estimate(spans.length), () => writeRequest(spans, options), false);
+  learn(spans.length, out.length);
+  return out;
+}
+
+// Buffer sizing learns the bytes per span of recent requests, so a body is written without
+// regrowing (each regrowth copies everything written so far).
+let bytesPerSpan = 768;
+
+function estimate(count: number): number {
+  return Math.ceil(count * bytesPerSpan * 1.15) + 1024;
+}
+
+function learn(count: number, bytes: number): void {
+  if (count >= 16) bytesPerSpan = Math.max(64, Math.min(1 << 20, bytes / count));
+}
+
+/**
+ * Encodes finished spans as OTLP/JSON text (the same bytes as {@link encodeTracesBytes}, decoded).
  *
  * @param spans Finished spans.
  * @param options Resource and schema.
@@ -203,36 +523,5 @@ function scopeKey(scope: { name: string; version?: string }): string {
  * ```
  */
 export function encodeTraces(spans: readonly SpanRecord[], options: EncodeOptions = {}): string {
-  // Group by scope without a Map in the common single-scope case.
-  const groups: { scope: { name: string; version?: string }; parts: string[] }[] = [];
-  let lastKey = "";
-  let last: { scope: { name: string; version?: string }; parts: string[] } | undefined;
-  for (let i = 0; i < spans.length; i++) {
-    const span = spans[i];
-    const key = scopeKey(span.scope);
-    if (last === undefined || key !== lastKey) {
-      last = groups.find((g) => scopeKey(g.scope) === key);
-      if (last === undefined) {
-        last = { scope: span.scope, parts: [] };
-        groups.push(last);
-      }
-      lastKey = key;
-    }
-    last.parts.push(encodeSpan(span));
-  }
-  let s = '{"resourceSpans":[{"resource":{"attributes":[' + keyValues(options.resource ?? {}, 0) + "]";
-  if (options.resourceDroppedAttributesCount) {
-    s += ',"droppedAttributesCount":' + options.resourceDroppedAttributesCount;
-  }
-  s += '},"scopeSpans":[';
-  for (let g = 0; g < groups.length; g++) {
-    const group = groups[g];
-    if (g > 0) s += ",";
-    s += '{"scope":{"name":' + jsonString(group.scope.name);
-    if (group.scope.version !== undefined) s += ',"version":' + jsonString(group.scope.version);
-    s += '},"spans":[' + group.parts.join(",") + "]}";
-  }
-  s += "]";
-  if (options.schemaUrl) s += ',"schemaUrl":' + jsonString(options.schemaUrl);
-  return s + "}]}";
+  return decoder.decode(encodeTracesBytes(spans, options));
 }

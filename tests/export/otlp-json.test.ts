@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
-import { base64, encodeAttributes, encodeTraces, jsonString } from "../../src/export/otlp-json.ts";
+import { base64, encodeAttributes, encodeTraces, encodeTracesBytes, jsonString } from "../../src/export/otlp-json.ts";
 import type { Attributes, AttributeValue, SpanRecord } from "../../src/tracing/span-record.ts";
 import { validateTraces } from "../support/otlp-schema.ts";
 import { decodeAny, expectedDecoded, makeSpan, normalizeOtlp, toReadable } from "../support/otlp-spans.ts";
@@ -202,6 +202,21 @@ describe("OTLP/JSON encoder", () => {
         assert.deepEqual(ours, theirs);
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it("escapes every string exactly like JSON.stringify and writes valid UTF-8 (property)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 60 }), fc.string({ unit: "grapheme", maxLength: 20 }), (a, b) => {
+        for (const x of [a, b, a + b]) {
+          assert.equal(encodeAttributes({ k: x }), `[{"key":"k","value":{"stringValue":${JSON.stringify(x)}}}]`);
+          assert.equal(jsonString(x), JSON.stringify(x));
+        }
+        const bytes = encodeTracesBytes([makeSpan({ name: a, attributes: { [b]: a } })]);
+        const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+        assert.deepEqual(bytes, new TextEncoder().encode(text));
+      }),
+      { numRuns: 300 },
     );
   });
 
