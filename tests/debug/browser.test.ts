@@ -11,7 +11,7 @@ import type { TelemetryHandle } from "../../mod.ts";
 import { createDebugFeed } from "../../src/debug/feed.ts";
 import type { DebugFeed } from "../../src/debug/feed.ts";
 import { debugRoutes } from "../../src/debug/hono.ts";
-import { fixtureCodex } from "../support/fake-cli.ts";
+import { disposeFixtureCodex, fixtureCodex } from "../support/fake-cli.ts";
 import { serveLocal } from "../support/debug-serve.ts";
 import type { LocalServer } from "../support/debug-serve.ts";
 
@@ -75,6 +75,7 @@ describe("debug page in Chromium", () => {
     feed?.close();
     await server?.close();
     await telemetry?.shutdown();
+    disposeFixtureCodex();
   });
 
   it("shows fixture runs live as a waterfall of thread, turn and item rows with durations", { skip }, async () => {

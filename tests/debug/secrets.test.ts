@@ -12,7 +12,7 @@ import type { DebugFeed } from "../../src/debug/feed.ts";
 import { debugRoutes } from "../../src/debug/hono.ts";
 import { emit, startSpan } from "../../src/telemetry/bus.ts";
 import { Events } from "../../src/telemetry/events.ts";
-import { fixtureCodex } from "../support/fake-cli.ts";
+import { disposeFixtureCodex, fixtureCodex } from "../support/fake-cli.ts";
 import { serveLocal } from "../support/debug-serve.ts";
 import type { LocalServer } from "../support/debug-serve.ts";
 import { openSse } from "../support/debug-sse.ts";
@@ -140,6 +140,7 @@ describe("debug feed secret scan", () => {
     await server.close();
     await sensitiveServer.close();
     await telemetry.shutdown();
+    disposeFixtureCodex();
   });
 
   it("serves the runs: thread, turn, item events and their spans are all there", () => {
