@@ -117,7 +117,9 @@ for (const runtime of runtimes) {
       passed = num("(\\d+) passed", line);
       failed = num("(\\d+) failed", line) ?? 0;
     }
-    skipped = num("(\\d+) ignored", line) ?? 0;
+    // "0 ignored (1 step)": skipped steps are reported as ignored steps
+    const ignored = line.match(/(\d+) ignored(?: \((\d+) steps?\))?/);
+    skipped = ignored ? Number(ignored[2] ?? ignored[1]) : 0;
   } else {
     console.error(`unknown runtime ${runtime}`);
     process.exit(2);

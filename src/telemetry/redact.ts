@@ -10,7 +10,7 @@ export const REDACTED = "[redacted]";
 
 const SENSITIVE_KEYS = new Set(["input", "prompt", "prompts"]);
 // Keys whose values are credentials wherever they appear. span_token/parent_token are ours and safe.
-const SECRET_KEY = /(api[_-]?key|authorization|secret|password|passwd|bearer|cookie|private[_-]?key|^headers$|(^|_)token$)/i;
+const SECRET_KEY = /(api[_-]?key|authorization|secret|password|passwd|bearer|cookie|private[_-]?key|(^|_)headers$|(^|_)token$)/i;
 const SAFE_KEYS = new Set(["span_token", "parent_token", "token_savings"]);
 
 /**
