@@ -165,9 +165,26 @@ export function batchProcessor(
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
 
+  // The queue is read from `head`; it is compacted only when the consumed part dominates, so
+  // taking a batch does not copy everything behind it.
+  let head = 0;
+  const waiting = (): number => queue.length - head;
   const exportOne = async (): Promise<void> => {
-    const batch = queue.length <= batchSize ? queue : queue.slice(0, batchSize);
-    queue = batch === queue ? [] : queue.slice(batchSize);
+    let batch: SpanRecord[];
+    if (head === 0 && queue.length <= batchSize) {
+      batch = queue;
+      queue = [];
+    } else {
+      batch = queue.slice(head, head + batchSize);
+      head += batch.length;
+      if (head >= queue.length) {
+        queue = [];
+        head = 0;
+      } else if (head > 4096 && head * 2 > queue.length) {
+        queue = queue.slice(head);
+        head = 0;
+      }
+    }
     inFlight = batch.length;
     const result = await safeExport(exporter, batch, exportTimeout);
     acc.settle(batch.length, result);
@@ -177,15 +194,15 @@ export function batchProcessor(
   // One export in flight: a loop drains full batches (or everything when `all`), then stops.
   const drain = (all: boolean): Promise<void> => {
     if (running !== undefined) {
-      return all ? running.then(() => (queue.length > 0 ? drain(true) : undefined)) : running;
+      return all ? running.then(() => (waiting() > 0 ? drain(true) : undefined)) : running;
     }
     running = (async () => {
       try {
-        while (queue.length >= batchSize || (all && queue.length > 0)) await exportOne();
+        while (waiting() >= batchSize || (all && waiting() > 0)) await exportOne();
       } finally {
         running = undefined;
       }
-      if (queue.length > 0 && !closed) arm();
+      if (waiting() > 0 && !closed) arm();
     })();
     return running;
   };
@@ -206,12 +223,13 @@ export function batchProcessor(
         acc.drop("shutdown", 1);
         return;
       }
-      if (queue.length >= maxQueue) {
+      const n = queue.length - head;
+      if (n >= maxQueue) {
         acc.drop("queue_full", 1);
         return;
       }
       queue.push(span);
-      if (queue.length >= batchSize) {
+      if (n + 1 >= batchSize) {
         if (running === undefined) void drain(false);
       } else arm();
     },
@@ -237,7 +255,7 @@ export function batchProcessor(
         exported: acc.exported,
         dropped: acc.dropped,
         droppedByReason: { ...acc.byReason },
-        queued: queue.length + inFlight,
+        queued: waiting() + inFlight,
         inFlight,
         failedExports: acc.failedExports,
         ...(acc.lastError === undefined ? {} : { lastError: acc.lastError }),

@@ -5,8 +5,9 @@
  */
 
 const POOL_BYTES = 8192;
-const HEX: string[] = [];
-for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, "0"));
+const HEX_DIGITS = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
+// ASCII bytes decode identically under latin1; one decode call turns the whole pool into a string.
+const latin1 = new TextDecoder("latin1");
 
 let pool = "";
 let pos = 0;
@@ -14,9 +15,13 @@ let pos = 0;
 function refill(): void {
   const bytes = new Uint8Array(POOL_BYTES);
   crypto.getRandomValues(bytes);
-  const parts: string[] = new Array(POOL_BYTES);
-  for (let i = 0; i < POOL_BYTES; i++) parts[i] = HEX[bytes[i]];
-  pool = parts.join("");
+  const hex = new Uint8Array(POOL_BYTES * 2);
+  for (let i = 0, j = 0; i < POOL_BYTES; i++) {
+    const b = bytes[i];
+    hex[j++] = HEX_DIGITS[b >> 4];
+    hex[j++] = HEX_DIGITS[b & 15];
+  }
+  pool = latin1.decode(hex);
   pos = 0;
 }
 

@@ -218,9 +218,14 @@ export function createTracer(options: TracerOptions): Tracer {
   ): Span => {
     const span = new Span(
       name,
-      { traceId: parent?.traceId ?? newTraceId(), spanId: newSpanId(), parent },
+      parent === undefined ? newTraceId() : parent.traceId,
+      newSpanId(),
+      parent,
       sink,
-      { scope, limits, startTime, kind },
+      scope,
+      limits,
+      startTime,
+      kind,
     );
     if (attributes !== undefined) {
       for (const key in attributes) span.setAttribute(key, attributes[key]);

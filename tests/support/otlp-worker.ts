@@ -1,7 +1,11 @@
 // A Cloudflare Worker (run by workerd in tests/export/edge-workerd.test.ts) that exercises the
 // core export path: configure from an explicit env (Workers have no process env), build a span
 // tree from telemetry events, export it with fetch, and hand flush() to waitUntil.
-import { startSpan, Telemetry } from "../../mod.ts";
+//
+// mod.ts is imported lazily, inside the handler: the telemetry bus (src/telemetry/bus.ts) calls
+// crypto.getRandomValues when its module is evaluated, and Workers forbid random values in global
+// scope ("Disallowed operation called within global scope"). esbuild turns this dynamic import of
+// a bundled module into a lazy initializer, so the whole SDK is evaluated at request time.
 
 interface Env {
   OTLP_URL: string;

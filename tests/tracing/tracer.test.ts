@@ -21,7 +21,6 @@ function setup(limits = {}): void {
   tracer.attach();
 }
 
-const byName = (spans: readonly SpanRecord[], prefix: string): SpanRecord[] => spans.filter((s) => s.name.startsWith(prefix));
 const one = (spans: readonly SpanRecord[], name: string): SpanRecord => {
   const found = spans.filter((s) => s.name === name);
   assert.equal(found.length, 1, `exactly one ${name} in ${spans.map((s) => s.name).join(", ")}`);
@@ -150,12 +149,11 @@ describe("tracer", () => {
     assert.deepEqual(traceEnvFor(thread.token), {});
   });
 
-  it("emits codex.span.finished with the record after handing it to the processor", async () => {
+  it("emits codex.span.finished with the record after handing it to the processor", () => {
     setup();
     const seen: SpanRecord[] = [];
     attach("span-finished-test", Events.spanFinished, (_n, _m, md) => {
       seen.push(md.span as SpanRecord);
-      assert.equal(mem.finished().includes(md.span as SpanRecord) || true, true);
     });
     try {
       startSpan("codex.thread", {}).stop({}, { result: "ok" });
