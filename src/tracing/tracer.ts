@@ -17,6 +17,15 @@
  * Every span has `codex.originator`, `codex.source` (when known), `codex.duration_ms` (from the
  * end event). Failed turns, `result: error` threads and `*.exception` events set status ERROR with
  * the message; exceptions also add an `exception` event.
+ *
+ * Host trace context: the thread span's parent is the span active in `@opentelemetry/api` when
+ * the run starts (`trace.getSpanContext(context.active())`). Across `await`s that needs a context
+ * manager registered by the host: on Node, Bun and Deno `AsyncLocalStorageContextManager` from
+ * `@opentelemetry/context-async-hooks` (what `NodeSDK` registers; tested here with an equivalent
+ * `AsyncLocalStorage` manager on all three). Without one, `context.active()` is always the root
+ * context and runs start their own traces. The thread span's W3C context goes to the CLI as
+ * `TRACEPARENT` / `TRACESTATE`, so the CLI's `codex.exec` span becomes its child (verified with
+ * CLI 0.169; the CLI's start-up spans such as `auth` and `fs.read_file` stay in traces of their own).
  * @module
  */
 import { context, trace } from "@opentelemetry/api";

@@ -3,12 +3,14 @@
 // SDK's thread span, in the same trace.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { context, trace } from "@opentelemetry/api";
 import { Codex, memoryExporter, Telemetry } from "../../mod.ts";
 import type { SpanRecord, TelemetryHandle } from "../../mod.ts";
 import { realCliOptions, startFakeResponses } from "../support/fake-responses.ts";
 import type { FakeResponses, RealCliSetup } from "../support/fake-responses.ts";
 import { startOtlpReceiver } from "../support/otlp-receiver.ts";
 import type { OtlpReceiver } from "../support/otlp-receiver.ts";
+import { installContextManager } from "../support/otlp-context.ts";
 
 const runtime = (globalThis as { Deno?: unknown }).Deno ? "deno" : (globalThis as { Bun?: unknown }).Bun ? "bun" : "node";
 
@@ -59,5 +61,37 @@ describe(`trace join with the real Codex CLI 0.169 (${runtime})`, () => {
     for (const s of joined) assert.ok(s.parentSpanId, `${s.name} has a parent in the joined trace`);
     assert.equal(rx.invalid, 0, `the CLI's payloads are valid OTLP: ${JSON.stringify(rx.requests.flatMap((r) => r.errors).slice(0, 3))}`);
     console.log(`[trace-join ${runtime}] thread ${thread.traceId}/${thread.spanId}; ${joined.length} of ${cliSpans.length} CLI spans joined (${[...new Set(joined.map((s) => s.name))].slice(0, 8).join(", ")})`);
+  });
+
+  it("inside a host span, the trace runs host → SDK thread → CLI codex.exec", { timeout: 60_000 }, async () => {
+    const uninstall = installContextManager();
+    try {
+      telemetry.memory!.reset();
+      const before = rx.spans().length;
+      server.setScript("message");
+      const hostTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+      const hostSpanId = "00f067aa0ba902b7";
+      const hostCtx = trace.setSpanContext(context.active(), { traceId: hostTraceId, spanId: hostSpanId, traceFlags: 1 });
+      const codex = new Codex({
+        ...setup.codex,
+        configOverrides: [`otel.trace_exporter={otlp-http={endpoint="${rx.tracesUrl}",protocol="json"}}`],
+      });
+      await context.with(hostCtx, () => codex.startThread(setup.thread).run("say hello"));
+      await telemetry.flush();
+      const [thread] = telemetry.memory!.finished().filter((s: SpanRecord) => s.name === "invoke_agent codex");
+      assert.equal(thread.traceId, hostTraceId);
+      assert.equal(thread.parentSpanId, hostSpanId);
+      const deadline = Date.now() + 15_000;
+      let exec: Record<string, unknown> | undefined;
+      while (Date.now() < deadline && exec === undefined) {
+        exec = rx.spans().slice(before).find((s) => s.name === "codex.exec");
+        if (exec === undefined) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(exec, "the CLI exported codex.exec");
+      assert.equal(exec.traceId, hostTraceId);
+      assert.equal(exec.parentSpanId, thread.spanId);
+    } finally {
+      uninstall();
+    }
   });
 });
