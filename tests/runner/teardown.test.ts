@@ -1,0 +1,135 @@
+import { after, afterEach, beforeEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Codex, Events } from "../../mod.ts";
+import type { CodexExecError } from "../../mod.ts";
+import { alive, disposeFixtureCodex, fixtureCodex, waitUntil } from "../support/fake-cli.ts";
+import { captureTelemetry } from "../support/runner-telemetry.ts";
+
+let cap: ReturnType<typeof captureTelemetry>;
+const dir = mkdtempSync(join(tmpdir(), "codex-teardown-"));
+let n = 0;
+const pidFile = (): string => join(dir, `child-${++n}.pid`);
+
+beforeEach(() => {
+  cap = captureTelemetry();
+});
+afterEach(() => {
+  const problems = cap.unmatched();
+  cap.dispose();
+  assert.deepEqual(problems, [], "every start has exactly one end");
+});
+after(() => {
+  disposeFixtureCodex();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function spawnedPid(): number {
+  return Number(cap.named(Events.threadSpawned)[0]?.md.pid);
+}
+
+async function grandchildGone(file: string): Promise<boolean> {
+  await waitUntil(() => existsSync(file) && readFileSync(file, "utf8") !== "", 3000);
+  const pid = Number(readFileSync(file, "utf8"));
+  return await waitUntil(() => !alive(pid), 3000);
+}
+
+describe("teardown", () => {
+  it("an abort kills the CLI and the processes it started, and ends the run as aborted", async () => {
+    const child = pidFile();
+    const codex = new Codex({ codexPathOverride: fixtureCodex("thread_basic.jsonl", { lines: 3, hang: true, childPidFile: child }) });
+    const ac = new AbortController();
+    const { events } = await codex.startThread().runStreamed("x", { signal: ac.signal });
+    await assert.rejects(async () => {
+      for await (const e of events) if (e.type === "item.completed") ac.abort(new Error("user cancelled"));
+    }, (e: CodexExecError) => e.code === "aborted" && /user cancelled/.test(e.message));
+    assert.equal(alive(spawnedPid()), false);
+    assert.ok(await grandchildGone(child), "the CLI's child outlived the run");
+    assert.equal(cap.named(Events.turnStop)[0].md.status, "aborted");
+    const ex = cap.named(Events.threadException)[0];
+    assert.equal(ex.md.result, "error");
+    assert.equal((ex.md.error as { code: string }).code, "aborted");
+    assert.deepEqual(codex.activePids(), []);
+  });
+
+  it("a signal that is already aborted fails before spawning", async () => {
+    const codex = new Codex({ codexPathOverride: fixtureCodex("thread_basic.jsonl") });
+    await assert.rejects(
+      codex.startThread().run("x", { signal: AbortSignal.abort() }),
+      (e: CodexExecError) => e.code === "aborted",
+    );
+    assert.equal(cap.named(Events.threadSpawned).length, 0);
+    assert.equal(cap.named(Events.threadException).length, 1);
+  });
+
+  it("an abort kills the CLI even while the consumer is not pulling events", async () => {
+    const codex = new Codex({ codexPathOverride: fixtureCodex("thread_basic.jsonl", { lines: 1, hang: true }) });
+    const ac = new AbortController();
+    const { events } = await codex.startThread().runStreamed("x", { signal: ac.signal });
+    const first = await events.next();
+    assert.equal(first.done, false);
+    const pid = spawnedPid();
+    ac.abort();
+    assert.ok(await waitUntil(() => !alive(pid)), "the CLI is still running");
+    await assert.rejects(events.next(), (e: CodexExecError) => e.code === "aborted");
+  });
+
+  it("the inactivity timeout ends a silent CLI with a timeout error", async () => {
+    const codex = new Codex({ codexPathOverride: fixtureCodex("thread_basic.jsonl", { lines: 2, hang: true }) });
+    const started = Date.now();
+    await assert.rejects(
+      codex.startThread({ timeoutMs: 300 }).run("x"),
+      (e: CodexExecError) => e.code === "timeout" && /300 ms/.test(e.message),
+    );
+    assert.ok(Date.now() - started < 3000);
+    assert.equal(alive(spawnedPid()), false);
+    assert.equal(cap.named(Events.turnStop)[0].md.status, "timeout");
+  });
+
+  it("the inactivity timeout restarts on every line, so a slow but steady CLI completes", async () => {
+    const codex = new Codex({ codexPathOverride: fixtureCodex("thread_basic.jsonl", { delayMs: 120 }) });
+    const result = await codex.startThread().run("x", { timeoutMs: 400 });
+    assert.equal(result.finalResponse, "trace ok");
+  });
+
+  it("breaking out of runStreamed kills the CLI and ends every span", async () => {
+    const child = pidFile();
+    const codex = new Codex({ codexPathOverride: fixtureCodex("thread_basic.jsonl", { delayMs: 30, hang: true, childPidFile: child }) });
+    const { events } = await codex.startThread().runStreamed("x");
+    for await (const e of events) if (e.type === "turn.started") break;
+    assert.equal(alive(spawnedPid()), false);
+    assert.ok(await grandchildGone(child));
+    const stop = cap.named(Events.threadStop)[0];
+    assert.equal(stop.md.result, "early_exit");
+    assert.equal(stop.md.reason, "consumer_stopped");
+    assert.equal(cap.named(Events.turnStop)[0].md.status, "aborted");
+  });
+
+  it("Codex.stop(pid) ends a wedged run: SIGTERM, then SIGKILL after the grace period", async () => {
+    const codex = new Codex({
+      codexPathOverride: fixtureCodex("thread_basic.jsonl", { lines: 2, hang: true, ignoreTerm: true }),
+      killGraceMs: 150,
+    });
+    const run = codex.startThread().run("x");
+    const failed = run.then(() => undefined, (e: CodexExecError) => e);
+    // Once a line is out, the fake CLI has installed its SIGTERM handler.
+    assert.ok(await waitUntil(() => cap.named(Events.turnStart).length === 1));
+    const pid = spawnedPid();
+    const started = Date.now();
+    assert.equal(await codex.stop(pid), true);
+    assert.ok(Date.now() - started >= 140, "SIGKILL came before the grace period");
+    assert.equal(alive(pid), false);
+    assert.equal((await failed)?.code, "stopped");
+    assert.equal(await codex.stop(pid), false);
+    assert.equal(cap.named(Events.threadException)[0].md.signal, "SIGKILL");
+  });
+
+  it("a CLI that exits normally leaves none of its processes behind", async () => {
+    const child = pidFile();
+    const codex = new Codex({ codexPathOverride: fixtureCodex("thread_basic.jsonl", { childPidFile: child }) });
+    await codex.startThread().run("x");
+    assert.ok(await grandchildGone(child));
+  });
+});
