@@ -31,6 +31,8 @@ export interface MemoryExporter extends SpanExporter {
   reset(): void;
   /** Spans evicted because the buffer was full. */
   readonly evicted: number;
+  /** Ends `spans({ follow: true })` readers. */
+  shutdown(): Promise<void>;
 }
 
 /**
