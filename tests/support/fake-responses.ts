@@ -37,7 +37,7 @@ export interface FakeResponses {
   readonly requests: RecordedRequest[];
   /** `POST /v1/responses` requests only. */
   responsesRequests(): RecordedRequest[];
-  /** Replaces the script (the next request takes its first step). */
+  /** Replaces the script (the next request takes its first step) and forgets recorded requests. */
   setScript(script: ScriptStep[] | string): void;
   /** Stops the server and closes open connections. */
   close(): Promise<void>;
@@ -121,6 +121,7 @@ export async function startFakeResponses(script: ScriptStep[] | string = "minima
     setScript(s) {
       steps = typeof s === "string" ? loadScript(s) : s;
       next = 0;
+      requests.length = 0;
     },
     close() {
       for (const s of sockets) s.destroy();
