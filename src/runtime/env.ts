@@ -60,3 +60,29 @@ export function runtimeInfo(): { name: string; version?: string } {
   if (typeof g.process?.versions?.node === "string") return { name: "node", version: g.process.versions.node };
   return { name: "unknown" };
 }
+
+/**
+ * Runs `fn` when the runtime is about to exit because nothing is left to do (Node's, Bun's and
+ * Deno's `process` `beforeExit`), so queued spans are sent instead of lost. Async work started by
+ * `fn` keeps the process alive until it settles. A no-op where there is no such event (Workers:
+ * hand `flush()` to `waitUntil` instead).
+ *
+ * @param fn Called on each `beforeExit`.
+ * @returns A function that removes the hook.
+ * @example
+ * ```ts
+ * import { onBeforeExit } from "./env.ts";
+ * const off = onBeforeExit(() => console.log("bye"));
+ * off();
+ * ```
+ */
+export function onBeforeExit(fn: () => void): () => void {
+  const p = (globalThis as {
+    process?: { on?(e: string, f: () => void): unknown; off?(e: string, f: () => void): unknown };
+  }).process;
+  if (typeof p?.on !== "function" || typeof p.off !== "function") return () => {};
+  p.on("beforeExit", fn);
+  return () => {
+    p.off?.("beforeExit", fn);
+  };
+}

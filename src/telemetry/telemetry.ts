@@ -14,7 +14,7 @@ import type { MemoryExporter } from "../export/memory-exporter.ts";
 import { otlpHttpExporter } from "../export/otlp-http-exporter.ts";
 import type { FetchLike } from "../export/otlp-http-exporter.ts";
 import { tlsFetch } from "../export/tls-transport.ts";
-import { runtimeEnv } from "../runtime/env.ts";
+import { onBeforeExit, runtimeEnv } from "../runtime/env.ts";
 import { createTracer } from "../tracing/tracer.ts";
 import type { Tracer } from "../tracing/tracer.ts";
 import { attach, attachMany, detach, emit } from "./bus.ts";
@@ -150,6 +150,10 @@ export function configure(options: TelemetryOptions = {}): TelemetryHandle {
     tracer = createTracer({ processor, spanLimits: config.spanLimits });
     tracer.attach();
   }
+  // A script that never calls flush() still sends its spans when the event loop runs dry.
+  const offExit = processor === undefined ? () => {} : onBeforeExit(() => {
+    if ((processor?.stats().queued ?? 0) > 0) void processor?.forceFlush();
+  });
 
   let isShutdown = false;
   const problemList = problems.map((p) => ({ code: p.code, variable: p.variable, message: p.message }));
@@ -194,6 +198,7 @@ export function configure(options: TelemetryOptions = {}): TelemetryHandle {
   const retire = (reason: string): Promise<void> => {
     if (stopped !== undefined) return stopped;
     isShutdown = true;
+    offExit();
     if (current === handle) {
       current = undefined;
       currentRetire = undefined;
