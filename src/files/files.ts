@@ -92,7 +92,10 @@ const HEX64 = /^[0-9a-f]{64}$/;
  */
 export function sanitizeFileName(name: string): string {
   const base = name.split(/[\\/]/).filter((p) => p !== "" && p !== "." && p !== "..").at(-1) ?? "";
-  let safe = base.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, "_").replace(/^[.\s]+/, "").trim();
+  let safe = "";
+  // Control characters and characters reserved on Windows become "_" (no control-char regex).
+  for (const ch of base) safe += ch.charCodeAt(0) < 32 || ch === "\u007f" || '<>:"|?*'.includes(ch) ? "_" : ch;
+  safe = safe.replace(/^[.\s]+/, "").trim();
   if (safe.length > 200) {
     const dot = safe.lastIndexOf(".");
     const ext = dot > 0 && safe.length - dot <= 16 ? safe.slice(dot) : "";

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildArgv, buildEnv, CodexExecError, Events, Files, flattenConfig, sanitizeFileName } from "../../mod.ts";
+import { buildArgv, buildEnv, Events, Files, flattenConfig, sanitizeFileName } from "../../mod.ts";
+import type { CodexExecError } from "../../mod.ts";
 import { captureTelemetry } from "../support/runner-telemetry.ts";
 
 describe("argv and environment", () => {

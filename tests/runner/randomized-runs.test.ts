@@ -85,7 +85,7 @@ describe("randomized runs", () => {
       let outcome = "ok";
       try {
         const { events } = await thread.runStreamed("go", { signal: ac.signal });
-        for await (const e of events) {
+        for await (const _event of events) {
           seen++;
           if (p.mode === "abort" && seen === p.after) ac.abort();
           if (p.mode === "break" && seen === p.after) break;
