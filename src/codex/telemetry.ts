@@ -154,6 +154,7 @@ export class RunTelemetry {
   readonly #approvals = new Map<string, ManualSpan>();
   #compaction: ManualSpan | undefined;
   #lastSeenUsage: Usage | undefined;
+  readonly #common: Metadata;
 
   /**
    * Emits `codex.thread.start` (before the spawn, so a tracer can hand out trace context).
@@ -164,11 +165,16 @@ export class RunTelemetry {
   constructor(state: ThreadTelemetryState, metadata: Metadata) {
     this.#state = state;
     this.threadId = typeof metadata.thread_id === "string" ? metadata.thread_id : undefined;
+    // Carried by every event of the run, not only the thread's own.
+    this.#common = { originator: metadata.originator, source: metadata.source };
     this.thread = startSpan("codex.thread", metadata);
   }
 
   #ids(): Metadata {
-    return { thread_id: this.threadId, turn_id: this.turnId };
+    const ids: Metadata = { thread_id: this.threadId, turn_id: this.turnId };
+    if (this.#common.originator !== undefined) ids.originator = this.#common.originator;
+    if (this.#common.source !== undefined) ids.source = this.#common.source;
+    return ids;
   }
 
   #parent(): string {
@@ -182,7 +188,8 @@ export class RunTelemetry {
    */
   spawned(pid: number): void {
     this.thread.merge({ pid });
-    emit(Events.threadSpawned, {}, { ...this.thread.metadata, pid, span_token: this.thread.token });
+    const { input: _input, ...meta } = this.thread.metadata;
+    emit(Events.threadSpawned, {}, { ...meta, pid, span_token: this.thread.token });
   }
 
   /**

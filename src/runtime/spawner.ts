@@ -115,17 +115,3 @@ export class ByteTail {
     return new TextDecoder().decode(all.subarray(start));
   }
 }
-
-/** Signal numbers on Linux/macOS for the signals the runner uses (Deno and Node exit codes). */
-export const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGSEGV: 11,
-  SIGUSR2: 12,
-  SIGPIPE: 13,
-  SIGALRM: 14,
-  SIGTERM: 15,
-};

@@ -54,6 +54,8 @@ describe("runbook flow on the fixture CLI", () => {
     assert.equal(turnStop.md.parent_token, start.md.span_token);
     assert.equal(turnStop.md.status, "completed");
     assert.equal(turnStop.md.turn_id, "turn_1");
+    assert.equal(turnStop.md.source, "runbook");
+    assert.equal(turnStop.md.originator, "sdk");
     for (const e of cap.named(Events.itemStop)) {
       assert.equal(e.md.parent_token, turnStop.md.span_token);
       assert.equal(e.md.thread_id, result.threadId);
