@@ -73,15 +73,37 @@ class Accounting {
     this.#interval = hooks.warnIntervalMs ?? 30_000;
   }
 
+  // Drop events are coalesced per reason (at most one per second, the rest reported with the
+  // next one or at flush): a dead collector under load would otherwise emit one per span.
+  #pending = new Map<string, { count: number; error?: string }>();
+  #lastEmit = new Map<string, number>();
+
   drop(reason: string, count: number, error?: string): void {
     if (count <= 0) return;
     this.dropped += count;
     this.byReason[reason] = (this.byReason[reason] ?? 0) + count;
-    emit(Events.exporterDropped, { count, dropped_total: this.dropped }, {
-      reason,
-      ...(error === undefined ? {} : { error }),
-    });
+    const p = this.#pending.get(reason);
+    if (p === undefined) this.#pending.set(reason, error === undefined ? { count } : { count, error });
+    else {
+      p.count += count;
+      if (error !== undefined) p.error = error;
+    }
+    const now = Date.now();
+    if (now - (this.#lastEmit.get(reason) ?? -Infinity) >= 1000) this.emitDrops(reason, now);
     this.warnOnce(reason, `[codex] telemetry: dropped ${count} span(s) (${reason})${error ? `: ${error}` : ""}`);
+  }
+
+  /** Emits the coalesced drop counts (all reasons, or one). */
+  emitDrops(only?: string, now: number = Date.now()): void {
+    for (const [reason, p] of [...this.#pending]) {
+      if (only !== undefined && reason !== only) continue;
+      this.#pending.delete(reason);
+      this.#lastEmit.set(reason, now);
+      emit(Events.exporterDropped, { count: p.count, dropped_total: this.dropped }, {
+        reason,
+        ...(p.error === undefined ? {} : { error: p.error }),
+      });
+    }
   }
 
   settle(batch: number, result: ExportResult): void {
@@ -189,6 +211,7 @@ export function batchProcessor(
     const result = await safeExport(exporter, batch, exportTimeout);
     acc.settle(batch.length, result);
     inFlight = 0;
+    acc.emitDrops();
   };
 
   // One export in flight: a loop drains full batches (or everything when `all`), then stops.
@@ -239,6 +262,7 @@ export function batchProcessor(
         timer = undefined;
       }
       await drain(true);
+      acc.emitDrops();
     },
     async shutdown(): Promise<void> {
       if (timer !== undefined) {
@@ -247,6 +271,7 @@ export function batchProcessor(
       }
       await drain(true);
       closed = true;
+      acc.emitDrops();
       await exporter.shutdown?.();
     },
     stats(): ProcessorStats {
@@ -294,6 +319,7 @@ export function immediateProcessor(exporter: SpanExporter, hooks: ProcessorHooks
       const p = safeExport(exporter, [span], 30_000).then((r) => {
         pending--;
         acc.settle(1, r);
+        acc.emitDrops();
         inflight.delete(p);
       });
       inflight.add(p);

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { batchProcessor } from "../../src/export/batch-processor.ts";
 import { otlpHttpExporter } from "../../src/export/otlp-http-exporter.ts";
+import { attach, detach } from "../../src/telemetry/bus.ts";
 import { createTracer } from "../../src/tracing/tracer.ts";
 import { startOtlpReceiver } from "../support/otlp-receiver.ts";
 
@@ -24,6 +25,12 @@ describe("a dead collector", () => {
       { warn: (m) => warnings.push(m) },
     );
     const tracer = createTracer({ processor, handlerId: "dead-collector-tracer" });
+    let dropEvents = 0;
+    let droppedReported = 0;
+    attach("dead-collector-drops", "codex.exporter.dropped", (_n, m) => {
+      dropEvents++;
+      droppedReported += Number(m.count);
+    });
     const gc = (globalThis as { gc?: () => void }).gc;
     gc?.();
     const rss0 = process.memoryUsage().rss;
@@ -50,10 +57,13 @@ describe("a dead collector", () => {
     assert.equal(s.queued, 0);
     assert.ok(maxQueued <= 2048 + 512, `queue (2048) plus the batch in flight (512) stayed bounded (${maxQueued})`);
     assert.ok(warnings.length <= 4, `warnings are rate-limited (${warnings.length})`);
+    detach("dead-collector-drops");
+    assert.equal(droppedReported, TOTAL, "drop events add up to every dropped span");
+    assert.ok(dropEvents < 1000, `drop events are coalesced (${dropEvents})`);
     const growthMb = (rss1 - rss0) / 1024 / 1024;
     console.log(
       `[dead collector ${runtime}] produced=${s.produced} exported=${s.exported} dropped=${s.dropped} ${JSON.stringify(s.droppedByReason)} ` +
-        `maxQueued=${maxQueued} rss ${(rss0 / 1048576).toFixed(0)}→${(rss1 / 1048576).toFixed(0)} MiB (growth ${growthMb.toFixed(1)} MiB) in ${(produceMs / 1000).toFixed(1)} s`,
+        `maxQueued=${maxQueued} dropEvents=${dropEvents} rss ${(rss0 / 1048576).toFixed(0)}→${(rss1 / 1048576).toFixed(0)} MiB (growth ${growthMb.toFixed(1)} MiB) in ${(produceMs / 1000).toFixed(1)} s`,
     );
     assert.ok(growthMb < 150, `RSS grew ${growthMb.toFixed(1)} MiB`);
   });
