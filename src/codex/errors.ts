@@ -13,6 +13,7 @@ export type CodexExecErrorCode =
   | "aborted"
   | "stopped"
   | "spawn_failed"
+  | "stream_error"
   | "no_spawner"
   | "no_fs"
   | "invalid_options"

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Codex, Events } from "../../mod.ts";
-import type { CodexExecError } from "../../mod.ts";
+import { Codex, detectSpawner, Events } from "../../mod.ts";
+import type { CodexExecError, Spawner } from "../../mod.ts";
 import { alive, disposeFixtureCodex, fixtureCodex, waitUntil } from "../support/fake-cli.ts";
 import { captureTelemetry } from "../support/runner-telemetry.ts";
 
@@ -131,5 +131,40 @@ describe("teardown", () => {
     const codex = new Codex({ codexPathOverride: fixtureCodex("thread_basic.jsonl", { childPidFile: child }) });
     await codex.startThread().run("x");
     assert.ok(await grandchildGone(child));
+  });
+});
+
+describe("the spawner option", () => {
+  it("a stdout that errors mid-stream fails the run with stream_error, kills the CLI and ends every span", async () => {
+    const real = detectSpawner();
+    let pid = 0;
+    const broken: Spawner = {
+      name: "broken-stdout",
+      async spawn(cmd, args, options) {
+        const p = await real.spawn(cmd, args, options);
+        pid = p.pid;
+        let chunks = 0;
+        const stdout = p.stdout.pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform(chunk, controller) {
+              if (++chunks > 1) controller.error(new Error("pipe broke"));
+              else controller.enqueue(chunk);
+            },
+          }),
+        );
+        return { ...p, pid: p.pid, stdout, stderrTail: p.stderrTail, exited: p.exited, kill: p.kill, get hasExited() { return p.hasExited; } };
+      },
+    };
+    const codex = new Codex({
+      codexPathOverride: fixtureCodex("thread_basic.jsonl", { delayMs: 20, hang: true }),
+      spawner: broken,
+    });
+    await assert.rejects(
+      codex.startThread().run("x"),
+      (e: CodexExecError) => e.code === "stream_error" && /pipe broke/.test(e.message),
+    );
+    assert.ok(pid > 0);
+    assert.equal(alive(pid), false);
+    assert.equal(cap.named(Events.threadException)[0].md.result, "error");
   });
 });
