@@ -12,7 +12,9 @@ const transcript = process.argv[2] ?? "cli-0.169/cmd-and-patch.jsonl";
 
 // The fake CLI runs on whichever runtime runs this demo, so no `node` on PATH is needed.
 const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
-const runtime = deno ? [deno.execPath(), "run", "-A", "--quiet", "--no-config", "--no-lock"] : [process.execPath];
+const runtime = deno
+  ? [deno.execPath(), "run", "-A", "--quiet", "--no-config", "--no-lock"]
+  : [process.execPath];
 const q = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 const dir = mkdtempSync(join(tmpdir(), "codex-demo-"));
 const cli = join(dir, "codex");
@@ -28,8 +30,12 @@ try {
   const codex = new Codex({ codexPathOverride: cli });
   const thread = codex.startThread({ metadata: { source: "demo", workflow: "npm run demo" } });
   const result = await thread.run("Create hello.txt and notes.md");
-  console.log(`\n[demo] runtime=${runtimeName()} thread=${result.threadId} turn=${result.turnId} status=${result.status}`);
-  for (const item of result.items) console.log(`[demo] item ${item.type} ${JSON.stringify(item).slice(0, 100)}`);
+  console.log(
+    `\n[demo] runtime=${runtimeName()} thread=${result.threadId} turn=${result.turnId} status=${result.status}`,
+  );
+  for (const item of result.items) {
+    console.log(`[demo] item ${item.type} ${JSON.stringify(item).slice(0, 100)}`);
+  }
   console.log(`[demo] final response: ${result.finalResponse}`);
   console.log(`[demo] usage: ${JSON.stringify(result.usage)}`);
 } finally {

@@ -177,7 +177,9 @@ export async function resolveCodexBinary(
   for (;;) {
     const nm = fs.join(dir, "node_modules");
     if (triple !== undefined) {
-      for (const root of [fs.join(nm, platformPkg), fs.join(nm, "@openai", "codex", "node_modules", platformPkg)]) {
+      for (
+        const root of [fs.join(nm, platformPkg), fs.join(nm, "@openai", "codex", "node_modules", platformPkg)]
+      ) {
         const vendor = fs.join(root, "vendor", triple);
         const bin = fs.join(vendor, "bin", exe);
         if ((await fs.stat(bin))?.isFile) {

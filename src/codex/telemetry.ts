@@ -394,14 +394,19 @@ export class RunTelemetry {
       };
       open = { span: startSpan("codex.item", meta) };
       if (tool !== undefined) {
-        open.tool = startSpan("codex.tool", {
-          ...this.#ids(),
-          parent_token: this.#parent(),
-          tool,
-          call_id: id,
-          attempt: 1,
-          item_type: item.type,
-        }, {}, { stop: Events.toolSuccess, exception: Events.toolFailure });
+        open.tool = startSpan(
+          "codex.tool",
+          {
+            ...this.#ids(),
+            parent_token: this.#parent(),
+            tool,
+            call_id: id,
+            attempt: 1,
+            item_type: item.type,
+          },
+          {},
+          { stop: Events.toolSuccess, exception: Events.toolFailure },
+        );
       }
       this.#items.set(id, open);
     }
@@ -508,7 +513,10 @@ export class RunTelemetry {
 }
 
 function messageOf(error: unknown): string | undefined {
-  if (error !== null && typeof error === "object" && typeof (error as { message?: unknown }).message === "string") {
+  if (
+    error !== null && typeof error === "object" &&
+    typeof (error as { message?: unknown }).message === "string"
+  ) {
     return (error as { message: string }).message;
   }
   return undefined;

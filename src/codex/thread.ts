@@ -153,7 +153,9 @@ export class Thread {
       } catch (error) {
         throw new CodexExecError(
           "invalid_output",
-          `the agent's answer is not the JSON the output schema asked for: ${JSON.stringify(finalResponse.slice(0, 200))}`,
+          `the agent's answer is not the JSON the output schema asked for: ${
+            JSON.stringify(finalResponse.slice(0, 200))
+          }`,
           { threadId: this.#id ?? undefined, cause: error },
         );
       }
@@ -161,7 +163,11 @@ export class Thread {
     return result;
   }
 
-  async *#run(input: Input, turnOptions: TurnOptions, state: RunState): AsyncGenerator<ThreadEvent, void, undefined> {
+  async *#run(
+    input: Input,
+    turnOptions: TurnOptions,
+    state: RunState,
+  ): AsyncGenerator<ThreadEvent, void, undefined> {
     const codex = this.#host.options;
     const opts = this.#options;
     const { prompt, images } = normalizeInput(input);
@@ -203,7 +209,10 @@ export class Thread {
       if (turnOptions.outputSchema !== undefined) {
         const schema = turnOptions.outputSchema;
         if (schema === null || typeof schema !== "object" || Array.isArray(schema)) {
-          throw new CodexExecError("invalid_options", "outputSchema must be a plain JSON object (a JSON schema)");
+          throw new CodexExecError(
+            "invalid_options",
+            "outputSchema must be a plain JSON object (a JSON schema)",
+          );
         }
         const fs = fsSeam();
         schemaDir = await fs.mkdtemp("codex-output-schema-");
@@ -214,7 +223,13 @@ export class Thread {
       const binary: ResolvedBinary = codex.codexPathOverride
         ? { path: codex.codexPathOverride, pathDirs: [] }
         : await this.#host.resolveBinary(codex.env ?? host);
-      const argv = buildArgv({ codex, thread: opts, threadId: this.#id, images, outputSchemaFile: schemaFile });
+      const argv = buildArgv({
+        codex,
+        thread: opts,
+        threadId: this.#id,
+        images,
+        outputSchemaFile: schemaFile,
+      });
       const env = buildEnv(codex, host, { ...traceEnvFor(token) });
       if (binary.pathDirs.length > 0) {
         env.PATH = [...binary.pathDirs, env.PATH].filter(Boolean).join(fsSeam().delimiter);
@@ -267,13 +282,23 @@ export class Thread {
             telemetry.malformed(record);
             continue;
           }
-          if (record === null || typeof record !== "object" || typeof (record as { type?: unknown }).type !== "string") {
+          if (
+            record === null || typeof record !== "object" ||
+            typeof (record as { type?: unknown }).type !== "string"
+          ) {
             const line = JSON.stringify(record) ?? String(record);
-            telemetry.malformed({ line, error: "not an event object with a string `type`", bytes: line.length });
+            telemetry.malformed({
+              line,
+              error: "not an event object with a string `type`",
+              bytes: line.length,
+            });
             continue;
           }
           const event = record as ThreadEvent;
-          if (event.type === "thread.started" && typeof (event as { thread_id?: unknown }).thread_id === "string") {
+          if (
+            event.type === "thread.started" &&
+            typeof (event as { thread_id?: unknown }).thread_id === "string"
+          ) {
             this.#id = (event as { thread_id: string }).thread_id;
           }
           const known = isKnownEvent(event);
@@ -346,7 +371,9 @@ export class Thread {
       const tail = details.stderrTail.trim();
       return new CodexExecError(
         "exit_nonzero",
-        `the Codex CLI ${how}${last ? ` (last error: ${last})` : ""}${tail ? `; stderr: ${tail.slice(-2000)}` : ""}`,
+        `the Codex CLI ${how}${last ? ` (last error: ${last})` : ""}${
+          tail ? `; stderr: ${tail.slice(-2000)}` : ""
+        }`,
         details,
       );
     }
@@ -363,8 +390,18 @@ export class Thread {
     const base = { exitCode, signal };
     if (failure !== undefined) {
       const code = (failure as { code?: unknown }).code;
-      const status = code === "timeout" ? "timeout" : code === "aborted" || code === "stopped" ? "aborted" : "error";
-      return { ...base, result: "error", openTurnStatus: status, error: failure, reason: typeof code === "string" ? code : undefined };
+      const status = code === "timeout"
+        ? "timeout"
+        : code === "aborted" || code === "stopped"
+        ? "aborted"
+        : "error";
+      return {
+        ...base,
+        result: "error",
+        openTurnStatus: status,
+        error: failure,
+        reason: typeof code === "string" ? code : undefined,
+      };
     }
     if (!finished) {
       // The consumer stopped iterating: not an error, but the turn did not finish unless it had.
@@ -460,7 +497,11 @@ function aborted(signal: AbortSignal): CodexExecError {
   });
 }
 
-function interruptError(reason: string, signal: AbortSignal | undefined, timeoutMs: number | undefined): CodexExecError {
+function interruptError(
+  reason: string,
+  signal: AbortSignal | undefined,
+  timeoutMs: number | undefined,
+): CodexExecError {
   if (reason === "timeout") {
     return new CodexExecError(
       "timeout",

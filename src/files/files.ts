@@ -94,7 +94,9 @@ export function sanitizeFileName(name: string): string {
   const base = name.split(/[\\/]/).filter((p) => p !== "" && p !== "." && p !== "..").at(-1) ?? "";
   let safe = "";
   // Control characters and characters reserved on Windows become "_" (no control-char regex).
-  for (const ch of base) safe += ch.charCodeAt(0) < 32 || ch === "\u007f" || '<>:"|?*'.includes(ch) ? "_" : ch;
+  for (const ch of base) {
+    safe += ch.charCodeAt(0) < 32 || ch === "\u007f" || '<>:"|?*'.includes(ch) ? "_" : ch;
+  }
   safe = safe.replace(/^[.\s]+/, "").trim();
   if (safe.length > 200) {
     const dot = safe.lastIndexOf(".");

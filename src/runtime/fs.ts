@@ -20,7 +20,9 @@ export interface FsSeam {
   /** Creates a directory and its parents. */
   mkdir(path: string): Promise<void>;
   /** File info, or `undefined` when missing. */
-  stat(path: string): Promise<{ isFile: boolean; isDirectory: boolean; size: number; mtimeMs: number } | undefined>;
+  stat(
+    path: string,
+  ): Promise<{ isFile: boolean; isDirectory: boolean; size: number; mtimeMs: number } | undefined>;
   /** Directory entries' names (empty when missing). */
   readdir(path: string): Promise<string[]>;
   /** Renames (atomic within a file system). */

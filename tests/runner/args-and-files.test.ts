@@ -1,6 +1,6 @@
 import { after, afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildArgv, buildEnv, Events, Files, flattenConfig, sanitizeFileName } from "../../mod.ts";
@@ -27,16 +27,39 @@ describe("argv and environment", () => {
       images: ["/i.png"],
     });
     assert.deepEqual(argv, [
-      "exec", "--experimental-json",
-      "--config", "a=1", "--config", "raw=true", "--config", 'openai_base_url="http://x/v1"',
-      "--model", "gpt-5.5", "--sandbox", "workspace-write", "--cd", "/w",
-      "--add-dir", "/d1", "--add-dir", "/d2", "--skip-git-repo-check",
-      "--output-schema", "/tmp/s.json",
-      "--config", 'model_reasoning_effort="high"',
-      "--config", "sandbox_workspace_write.network_access=false",
-      "--config", 'web_search="live"',
-      "--config", 'approval_policy="never"',
-      "resume", "t-1", "--image", "/i.png",
+      "exec",
+      "--experimental-json",
+      "--config",
+      "a=1",
+      "--config",
+      "raw=true",
+      "--config",
+      'openai_base_url="http://x/v1"',
+      "--model",
+      "gpt-5.5",
+      "--sandbox",
+      "workspace-write",
+      "--cd",
+      "/w",
+      "--add-dir",
+      "/d1",
+      "--add-dir",
+      "/d2",
+      "--skip-git-repo-check",
+      "--output-schema",
+      "/tmp/s.json",
+      "--config",
+      'model_reasoning_effort="high"',
+      "--config",
+      "sandbox_workspace_write.network_access=false",
+      "--config",
+      'web_search="live"',
+      "--config",
+      'approval_policy="never"',
+      "resume",
+      "t-1",
+      "--image",
+      "/i.png",
     ]);
   });
 
@@ -68,7 +91,10 @@ describe("argv and environment", () => {
   });
 
   it("refuses config values TOML cannot carry", () => {
-    assert.throws(() => flattenConfig({ a: Number.NaN }), (e: CodexExecError) => e.code === "invalid_options");
+    assert.throws(
+      () => flattenConfig({ a: Number.NaN }),
+      (e: CodexExecError) => e.code === "invalid_options",
+    );
     assert.throws(
       () => flattenConfig({ a: null as unknown as string }),
       (e: CodexExecError) => e.code === "invalid_options",

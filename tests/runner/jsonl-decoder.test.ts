@@ -26,7 +26,11 @@ describe("JSONL decoder", () => {
   it("reassembles UTF-8 characters split across chunks at every byte", () => {
     const line = enc('{"text":"héllo → 世界 🎉"}\n{"x":"ü"}\n');
     for (let n = 1; n <= 7; n++) {
-      assert.deepEqual(feed(splitEvery(line, n)), [{ text: "héllo → 世界 🎉" }, { x: "ü" }], `chunks of ${n}`);
+      assert.deepEqual(
+        feed(splitEvery(line, n)),
+        [{ text: "héllo → 世界 🎉" }, { x: "ü" }],
+        `chunks of ${n}`,
+      );
     }
   });
 

@@ -78,7 +78,10 @@ describe("randomized runs", () => {
         killGraceMs: 200,
       });
       const ac = new AbortController();
-      const thread = codex.startThread({ timeoutMs: p.mode === "timeout" ? 150 : 10_000, metadata: { run: p.i } });
+      const thread = codex.startThread({
+        timeoutMs: p.mode === "timeout" ? 150 : 10_000,
+        metadata: { run: p.i },
+      });
       const pidOfRun = (): number =>
         Number(cap.named(Events.threadSpawned).find((x) => x.md.run === p.i)?.md.pid ?? -1);
       let seen = 0;
@@ -95,7 +98,9 @@ describe("randomized runs", () => {
         outcome = (error as CodexExecError).code ?? "other";
       }
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-      if (outcome === "timeout" && p.mode !== "timeout") slow.push(`${p.mode}/${p.fixture}/${p.signal}/${p.after}`);
+      if (outcome === "timeout" && p.mode !== "timeout") {
+        slow.push(`${p.mode}/${p.fixture}/${p.signal}/${p.after}`);
+      }
     };
     const queue = [...plans];
     await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
@@ -111,11 +116,14 @@ describe("randomized runs", () => {
     assert.equal(threadEnds, RUNS);
     assert.deepEqual(problems, [], "unmatched start/end events");
     const leftCli = spawnedPids.filter((pid) => alive(pid));
-    const grandchildren = childFiles.filter((f) => existsSync(f)).map((f) => Number(readFileSync(f, "utf8"))).filter((x) => x > 0);
+    const grandchildren = childFiles.filter((f) => existsSync(f)).map((f) => Number(readFileSync(f, "utf8")))
+      .filter((x) => x > 0);
     await waitUntil(() => grandchildren.every((pid) => !alive(pid)), 2000);
     const leftChildren = grandchildren.filter((pid) => alive(pid));
     console.log(
-      `[randomized-runs] ${RUNS} runs in ${elapsed} ms; modes ${JSON.stringify(counts)}; outcomes ${JSON.stringify(outcomes)}; ` +
+      `[randomized-runs] ${RUNS} runs in ${elapsed} ms; modes ${JSON.stringify(counts)}; outcomes ${
+        JSON.stringify(outcomes)
+      }; ` +
         `CLI processes left ${leftCli.length}/${spawnedPids.length}; CLI children left ${leftChildren.length}/${grandchildren.length}; unmatched starts ${problems.length}`,
     );
     assert.deepEqual(slow, [], "runs that should have ended by themselves hit the inactivity timeout");

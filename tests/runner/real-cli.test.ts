@@ -93,7 +93,8 @@ describe("real Codex CLI 0.169", () => {
     server.setScript("stream-closed-retry");
     await assert.rejects(
       codex().startThread(setup.thread).run("x"),
-      (e: CodexExecError) => e.code === "turn_failed" && /stream closed before response.completed/.test(e.message),
+      (e: CodexExecError) =>
+        e.code === "turn_failed" && /stream closed before response.completed/.test(e.message),
     );
   });
 
@@ -124,7 +125,9 @@ describe("real Codex CLI 0.169", () => {
       additionalProperties: false,
     };
     const before = readdirSync(tmpdir()).filter((f) => f.startsWith("codex-output-schema-")).length;
-    const result = await codex().startThread(setup.thread).run<{ answer: string }>("x", { outputSchema: schema });
+    const result = await codex().startThread(setup.thread).run<{ answer: string }>("x", {
+      outputSchema: schema,
+    });
     assert.deepEqual(result.parsed, { answer: "42" });
     const body = server.responsesRequests()[0].body as { text?: { format?: { schema?: unknown } } };
     assert.deepEqual(body.text?.format?.schema, schema);
@@ -139,7 +142,9 @@ describe("real Codex CLI 0.169", () => {
       registerTraceEnv(String(md.span_token), { TRACEPARENT: tp, TRACESTATE: "vendor=1" });
     });
     try {
-      const result = await codex().startThread({ ...setup.thread, sandboxMode: "danger-full-access" }).run("x");
+      const result = await codex().startThread({ ...setup.thread, sandboxMode: "danger-full-access" }).run(
+        "x",
+      );
       const cmd = result.items.find((i) => i.type === "command_execution") as CommandExecutionItem;
       assert.match(cmd.aggregated_output, /TP=00-4bf92f3577b34da6a3ce929d0e0e4736-/);
     } finally {

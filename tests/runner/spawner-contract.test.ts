@@ -21,7 +21,8 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
   return all;
 }
 
-const text = async (s: ReadableStream<Uint8Array>): Promise<string> => new TextDecoder().decode(await readAll(s));
+const text = async (s: ReadableStream<Uint8Array>): Promise<string> =>
+  new TextDecoder().decode(await readAll(s));
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
 
 function spawnerContract(label: string, make: () => Spawner): void {
@@ -88,7 +89,7 @@ function spawnerContract(label: string, make: () => Spawner): void {
     });
 
     it("passes the environment as given, not merged with the parent's", async () => {
-      const p = await make().spawn("sh", ["-c", "printf '%s|%s' \"$ONLY_THIS\" \"$HOME\""], {
+      const p = await make().spawn("sh", ["-c", 'printf \'%s|%s\' "$ONLY_THIS" "$HOME"'], {
         env: { ...env, ONLY_THIS: "yes" },
       });
       assert.equal(await text(p.stdout), "yes|");

@@ -39,7 +39,9 @@ async function grandchildGone(file: string): Promise<boolean> {
 describe("teardown", () => {
   it("an abort kills the CLI and the processes it started, and ends the run as aborted", async () => {
     const child = pidFile();
-    const codex = new Codex({ codexPathOverride: fixtureCodex("thread_basic.jsonl", { lines: 3, hang: true, childPidFile: child }) });
+    const codex = new Codex({
+      codexPathOverride: fixtureCodex("thread_basic.jsonl", { lines: 3, hang: true, childPidFile: child }),
+    });
     const ac = new AbortController();
     const { events } = await codex.startThread().runStreamed("x", { signal: ac.signal });
     await assert.rejects(async () => {
@@ -65,7 +67,9 @@ describe("teardown", () => {
   });
 
   it("an abort kills the CLI even while the consumer is not pulling events", async () => {
-    const codex = new Codex({ codexPathOverride: fixtureCodex("thread_basic.jsonl", { lines: 1, hang: true }) });
+    const codex = new Codex({
+      codexPathOverride: fixtureCodex("thread_basic.jsonl", { lines: 1, hang: true }),
+    });
     const ac = new AbortController();
     const { events } = await codex.startThread().runStreamed("x", { signal: ac.signal });
     const first = await events.next();
@@ -77,7 +81,9 @@ describe("teardown", () => {
   });
 
   it("the inactivity timeout ends a silent CLI with a timeout error", async () => {
-    const codex = new Codex({ codexPathOverride: fixtureCodex("thread_basic.jsonl", { lines: 2, hang: true }) });
+    const codex = new Codex({
+      codexPathOverride: fixtureCodex("thread_basic.jsonl", { lines: 2, hang: true }),
+    });
     const started = Date.now();
     await assert.rejects(
       codex.startThread({ timeoutMs: 300 }).run("x"),
@@ -96,7 +102,9 @@ describe("teardown", () => {
 
   it("breaking out of runStreamed kills the CLI and ends every span", async () => {
     const child = pidFile();
-    const codex = new Codex({ codexPathOverride: fixtureCodex("thread_basic.jsonl", { delayMs: 30, hang: true, childPidFile: child }) });
+    const codex = new Codex({
+      codexPathOverride: fixtureCodex("thread_basic.jsonl", { delayMs: 30, hang: true, childPidFile: child }),
+    });
     const { events } = await codex.startThread().runStreamed("x");
     for await (const e of events) if (e.type === "turn.started") break;
     assert.equal(alive(spawnedPid()), false);
@@ -128,7 +136,9 @@ describe("teardown", () => {
 
   it("a CLI that exits normally leaves none of its processes behind", async () => {
     const child = pidFile();
-    const codex = new Codex({ codexPathOverride: fixtureCodex("thread_basic.jsonl", { childPidFile: child }) });
+    const codex = new Codex({
+      codexPathOverride: fixtureCodex("thread_basic.jsonl", { childPidFile: child }),
+    });
     await codex.startThread().run("x");
     assert.ok(await grandchildGone(child));
   });
@@ -152,7 +162,17 @@ describe("the spawner option", () => {
             },
           }),
         );
-        return { ...p, pid: p.pid, stdout, stderrTail: p.stderrTail, exited: p.exited, kill: p.kill, get hasExited() { return p.hasExited; } };
+        return {
+          ...p,
+          pid: p.pid,
+          stdout,
+          stderrTail: p.stderrTail,
+          exited: p.exited,
+          kill: p.kill,
+          get hasExited() {
+            return p.hasExited;
+          },
+        };
       },
     };
     const codex = new Codex({

@@ -1,6 +1,6 @@
 import { after, afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { attach, Codex, CodexExecError, detach, Events, registerTraceEnv } from "../../mod.ts";
@@ -68,7 +68,10 @@ describe("runbook flow on the fixture CLI", () => {
 
   it("passes the tracer's TRACEPARENT/TRACESTATE, the API key and the originator to the CLI", async () => {
     const record = join(tmpdir(), `codex-record-${process.pid}-${Date.now()}.json`);
-    const codex = new Codex({ codexPathOverride: fixtureCodex("thread_basic.jsonl", { record }), apiKey: "sk-test" });
+    const codex = new Codex({
+      codexPathOverride: fixtureCodex("thread_basic.jsonl", { record }),
+      apiKey: "sk-test",
+    });
     const tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     // A tracer registers context from its start handler, synchronously.
     attach("fake-tracer", Events.threadStart, (_n, _m, md) => {
@@ -86,7 +89,14 @@ describe("runbook flow on the fixture CLI", () => {
     assert.equal(rec.env.CODEX_API_KEY, "sk-test");
     assert.equal(rec.env.CODEX_INTERNAL_ORIGINATOR_OVERRIDE, "codex_sdk_ts");
     assert.equal(rec.stdin, "hello stdin");
-    assert.deepEqual(rec.argv, ["exec", "--experimental-json", "--model", "gpt-5.5", "--sandbox", "read-only"]);
+    assert.deepEqual(rec.argv, [
+      "exec",
+      "--experimental-json",
+      "--model",
+      "gpt-5.5",
+      "--sandbox",
+      "read-only",
+    ]);
   });
 });
 
@@ -133,7 +143,9 @@ describe("Thread on the seed scenarios", () => {
   it("an error event followed by a completed turn is a warning, not a failure", async () => {
     const result = await codexFor("error_then_completed.jsonl").startThread().run("x");
     assert.equal(result.finalResponse, "recovered");
-    assert.deepEqual(result.warnings, ["Reconnecting... 1/5 (stream disconnected before completion: connection reset)"]);
+    assert.deepEqual(result.warnings, [
+      "Reconnecting... 1/5 (stream disconnected before completion: connection reset)",
+    ]);
     const w = cap.named(Events.warning)[0];
     assert.equal(w.md.reason, "cli_error_recovered");
     assert.equal(cap.named(Events.threadStop)[0].md.result, "ok");
@@ -247,7 +259,8 @@ describe("Thread on the seed scenarios", () => {
 
   it("an approvalHandler that does not answer in time produces codex.approval.timeout", async () => {
     const thread = codexFor("approval_required.jsonl").startThread({
-      approvalHandler: (req) => new Promise((resolve) => req.signal.addEventListener("abort", () => resolve(true))),
+      approvalHandler: (req) =>
+        new Promise((resolve) => req.signal.addEventListener("abort", () => resolve(true))),
       approvalTimeoutMs: 50,
     });
     await thread.run("x");
@@ -291,11 +304,15 @@ describe("Thread on the seed scenarios", () => {
       if (failed) await assert.rejects(run, (e: CodexExecError) => e.code === "turn_failed", file);
       else assert.ok((await run).items.length > 0, file);
     }
-    assert.equal(cap.named(Events.threadStart).length, readdirSync(dir).filter((f) => f.endsWith(".jsonl")).length);
+    assert.equal(
+      cap.named(Events.threadStart).length,
+      readdirSync(dir).filter((f) => f.endsWith(".jsonl")).length,
+    );
   });
 
   it("a CLI exit code without a failed turn names the code and includes the stderr tail", async () => {
-    const run = codexFor("thread_basic.jsonl", { exitCode: 2, stderr: "config error: bad key\n" }).startThread().run("x");
+    const run = codexFor("thread_basic.jsonl", { exitCode: 2, stderr: "config error: bad key\n" })
+      .startThread().run("x");
     await assert.rejects(run, (e: CodexExecError) => {
       assert.equal(e.code, "exit_nonzero");
       assert.equal(e.exitCode, 2);

@@ -8,7 +8,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 /** The repository's fixtures directory. */
-export const FIXTURES_DIR: string = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "../../fixtures");
+export const FIXTURES_DIR: string = resolve(
+  import.meta.dirname ?? new URL(".", import.meta.url).pathname,
+  "../../fixtures",
+);
 
 /** Options of the fake CLI (see the header of fixtures/fake-codex.mjs). */
 export interface FakeCliOptions {

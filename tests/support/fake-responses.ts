@@ -93,7 +93,11 @@ export async function startFakeResponses(script: ScriptStep[] | string = "minima
     const step = steps[next++];
     if (step === undefined) {
       res.writeHead(400, { "content-type": "application/json" })
-        .end(JSON.stringify({ error: { message: "fake server: script exhausted", type: "invalid_request_error" } }));
+        .end(
+          JSON.stringify({
+            error: { message: "fake server: script exhausted", type: "invalid_request_error" },
+          }),
+        );
       return;
     }
     if (!Array.isArray(step)) {
@@ -158,7 +162,9 @@ export function realCliOptions(server: FakeResponses): RealCliSetup {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
   // The host's own trace context and OpenAI settings must not leak into the CLI under test.
-  for (const k of ["TRACEPARENT", "TRACESTATE", "OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY"]) delete env[k];
+  for (const k of ["TRACEPARENT", "TRACESTATE", "OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY"]) {
+    delete env[k];
+  }
   env.CODEX_HOME = home;
   return {
     codex: {

@@ -16,10 +16,12 @@ export interface Captured {
 }
 
 const START = /\.(start|requested|compaction\.started)$/;
-const END = /\.(stop|exception|success|failure|approved|denied|timeout|compaction\.completed|compaction\.failed)$/;
+const END =
+  /\.(stop|exception|success|failure|approved|denied|timeout|compaction\.completed|compaction\.failed)$/;
 
 /** Whether an event name opens a span. */
-export const isStart = (name: string): boolean => START.test(name) && name !== "codex.thread.token_usage.updated";
+export const isStart = (name: string): boolean =>
+  START.test(name) && name !== "codex.thread.token_usage.updated";
 /** Whether an event name ends a span. */
 export const isEnd = (name: string): boolean => END.test(name);
 
@@ -54,8 +56,9 @@ export function captureTelemetry(): {
           else if (open.has(token)) problems.push(`${e.name} reuses open token ${token}`);
           else open.set(token, e.name);
         } else if (isEnd(e.name)) {
-          if (typeof token !== "string" || !open.has(token)) problems.push(`${e.name} (${token}) has no open start`);
-          else open.delete(token);
+          if (typeof token !== "string" || !open.has(token)) {
+            problems.push(`${e.name} (${token}) has no open start`);
+          } else open.delete(token);
         }
       }
       for (const [token, name] of open) problems.push(`${name} (${token}) never ended`);

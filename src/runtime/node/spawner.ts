@@ -82,18 +82,24 @@ export function nodeSpawner(): Spawner {
       let hasExited = false;
       // Subscribed now, before anyone reads stdout: an early exit cannot be missed.
       const exited = new Promise<ExitStatus>((resolve) => {
-        child.once("exit", ((code: number | null, signal: string | null) => {
-          hasExited = true;
-          resolve({ code: signal ? null : code, signal: signal ?? null });
-        }) as never);
+        child.once(
+          "exit",
+          ((code: number | null, signal: string | null) => {
+            hasExited = true;
+            resolve({ code: signal ? null : code, signal: signal ?? null });
+          }) as never,
+        );
       });
       const stdout = new ReadableStream<Uint8Array>({
         start(controller) {
           const out = child.stdout!;
-          out.on("data", ((chunk: Uint8Array) => {
-            controller.enqueue(chunk);
-            if ((controller.desiredSize ?? 1) <= 0) out.pause();
-          }) as never);
+          out.on(
+            "data",
+            ((chunk: Uint8Array) => {
+              controller.enqueue(chunk);
+              if ((controller.desiredSize ?? 1) <= 0) out.pause();
+            }) as never,
+          );
           out.on("end", () => {
             try {
               controller.close();
@@ -143,10 +149,13 @@ export function nodeSpawner(): Spawner {
         },
       };
       return new Promise<SpawnedProcess>((resolve, reject) => {
-        child.once("error", ((error: Error) => {
-          hasExited = true;
-          reject(error);
-        }) as never);
+        child.once(
+          "error",
+          ((error: Error) => {
+            hasExited = true;
+            reject(error);
+          }) as never,
+        );
         child.once("spawn", () => {
           const stdin = child.stdin!;
           // EPIPE when the child exits without reading stdin must not crash the host.
