@@ -27,16 +27,16 @@ const runs: Map<number, () => Promise<void>> = holder[RUNS_KEY] ??= new Map();
  * ```
  */
 export class Codex {
-  /** The options given to the constructor. */
-  readonly options: CodexOptions;
+  // Private: it holds the API key, which must not show up when a Codex is logged or inspected.
+  readonly #options: CodexOptions;
   #binary: Promise<ResolvedBinary> | undefined;
   readonly #host: ThreadHost;
 
   /** @param options Executable, API key, base URL, environment, config, spawner, kill grace. */
   constructor(options: CodexOptions = {}) {
-    this.options = { ...options };
+    this.#options = { ...options };
     this.#host = {
-      options: this.options,
+      options: this.#options,
       resolveBinary: (env) => {
         const p = this.#binary ??= resolveCodexBinary(env);
         // A failed lookup is retried next time (the CLI may get installed meanwhile).

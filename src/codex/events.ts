@@ -195,6 +195,8 @@ export interface ToolCallRequiredEvent {
   requires_approval?: boolean;
   /** Why approval is needed. */
   reason?: string;
+  /** Set by the SDK before the event is yielded: what the `approvalHandler` (or the policy) decided. */
+  decision?: "approved" | "denied" | "timeout";
 }
 
 /** An event type this SDK does not know, kept whole (also surfaced as `codex.event.unknown`). */

@@ -420,7 +420,7 @@ export class Thread {
     const handler = this.#options.approvalHandler;
     if (handler === undefined) {
       decide("denied", "policy", "no approvalHandler configured");
-      (event as { decision?: string }).decision = "denied";
+      event.decision = "denied";
       return;
     }
     const limit = this.#options.approvalTimeoutMs ?? 60_000;
@@ -460,7 +460,7 @@ export class Thread {
       abort.abort();
     }
     decide(decision, "user", reason);
-    (event as { decision?: string }).decision = decision;
+    event.decision = decision;
   }
 }
 

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { attach, Codex, CodexExecError, detach, Events, registerTraceEnv } from "../../mod.ts";
-import type { ThreadEvent } from "../../mod.ts";
+import type { ThreadEvent, ToolCallRequiredEvent } from "../../mod.ts";
 import { disposeFixtureCodex, fixtureCodex } from "../support/fake-cli.ts";
 import { captureTelemetry } from "../support/runner-telemetry.ts";
 
@@ -270,7 +270,12 @@ describe("Thread on the seed scenarios", () => {
   });
 
   it("without an approvalHandler a required approval is denied by policy", async () => {
-    await codexFor("approval_required.jsonl").startThread().run("x");
+    const { events } = await codexFor("approval_required.jsonl").startThread().runStreamed("x");
+    const decisions: unknown[] = [];
+    for await (const e of events) {
+      if (e.type === "tool.call.required") decisions.push((e as ToolCallRequiredEvent).decision);
+    }
+    assert.deepEqual(decisions, ["denied"]);
     const denied = cap.named(Events.approvalDenied);
     assert.equal(denied[0].md.call_id, "call_rm");
     assert.equal(denied[0].md.source, "policy");
