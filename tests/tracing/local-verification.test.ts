@@ -78,4 +78,33 @@ describe("local verification with the in-memory exporter", () => {
     assert.ok((tu.status.message ?? "").length > 0);
     assert.equal(th.status.code, 2);
   });
+
+  it("tracingDisabled in run metadata yields no spans while the thread events still flow", async () => {
+    const mem = telemetry.memory!;
+    mem.reset();
+    let stops = 0;
+    Telemetry.attach("lv-count-stops", "codex.thread.stop", () => stops++);
+    try {
+      const codex = new Codex({ apiKey: "test", codexPathOverride: fixtureCodex("thread_basic.jsonl") });
+      await codex.startThread({ skipGitRepoCheck: true }).run("quiet", { metadata: { tracingDisabled: true } });
+      await telemetry.flush();
+      assert.equal(stops, 1);
+      assert.deepEqual(mem.finished().map((s) => s.name), []);
+    } finally {
+      Telemetry.detach("lv-count-stops");
+    }
+  });
+
+  it("traceSensitive puts the prompt on the thread span; otherwise it stays out", async () => {
+    const mem = telemetry.memory!;
+    mem.reset();
+    const codex = new Codex({ apiKey: "test", codexPathOverride: fixtureCodex("thread_basic.jsonl") });
+    await codex.startThread({ skipGitRepoCheck: true }).run("secret prompt A");
+    await codex.startThread({ skipGitRepoCheck: true }).run("visible prompt B", { metadata: { traceSensitive: true } });
+    await telemetry.flush();
+    const threads = mem.finished().filter((s) => s.name === "invoke_agent codex");
+    assert.equal(threads.length, 2);
+    assert.equal(threads[0].attributes["codex.input"], undefined);
+    assert.equal(threads[1].attributes["codex.input"], "visible prompt B");
+  });
 });
