@@ -100,6 +100,7 @@ export const TRACED_EVENTS: readonly string[] = [
 ];
 
 const propagator = new W3CTraceContextPropagator();
+const TURN_ERRORS = new Set(["failed", "error", "timeout", "aborted"]);
 
 function hostParent(): ParentContext | undefined {
   let sc: SpanContext | undefined;
@@ -366,7 +367,8 @@ export function createTracer(options: TracerOptions): Tracer {
         const status = str(md.status);
         span.setAttribute("codex.turn.status", status);
         usageAttributes(span, md.usage);
-        if (name === Events.turnStop && status !== undefined && status !== "completed") {
+        // early_exit is the agent stopping on its own (the run resolves): recorded, not an error.
+        if (name === Events.turnStop && status !== undefined && TURN_ERRORS.has(status)) {
           const err = errorOf(md);
           span.setStatus(StatusCode.ERROR, err?.message ?? `turn ${status}`);
           if (err) span.recordException(err, t);

@@ -107,4 +107,29 @@ describe("local verification with the in-memory exporter", () => {
     assert.equal(threads[0].attributes["codex.input"], undefined);
     assert.equal(threads[1].attributes["codex.input"], "visible prompt B");
   });
+
+  const shapes: [string, string[]][] = [
+    ["approval_required.jsonl", ["codex.approval", "execute_tool exec_command", "codex.item command_execution"]],
+    ["compaction.jsonl", ["codex.turn.compaction"]],
+    ["cli-0.169/mcp-tool-call.jsonl", ["execute_tool demo.echo", "codex.item mcp_tool_call"]],
+    ["cli-0.169/websearch-todo.jsonl", ["execute_tool web_search", "codex.item web_search", "codex.item todo_list"]],
+  ];
+  for (const [fixture, expected] of shapes) {
+    it(`${fixture} yields ${expected.join(", ")} under the turn`, async () => {
+      const mem = telemetry.memory!;
+      mem.reset();
+      const codex = new Codex({ apiKey: "test", codexPathOverride: fixtureCodex(fixture) });
+      await codex.startThread({ skipGitRepoCheck: true }).run("shapes").catch(() => undefined);
+      await telemetry.flush();
+      const spans = mem.finished();
+      const [turn] = find(spans, "codex.turn");
+      assert.ok(turn, spans.map((s) => s.name).join(", "));
+      for (const name of expected) {
+        const found = find(spans, name);
+        assert.ok(found.length > 0, `${name} in ${spans.map((s) => s.name).join(", ")}`);
+        for (const sp of found) assert.equal(sp.parentSpanId, turn.spanId, `${name} hangs under the turn`);
+      }
+      assert.equal(new Set(spans.map((s) => s.traceId)).size, 1);
+    });
+  }
 });
