@@ -1,6 +1,7 @@
 import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { context, trace } from "@opentelemetry/api";
+import { TraceState } from "@opentelemetry/core";
 import { immediateProcessor } from "../../src/export/batch-processor.ts";
 import { memoryExporter } from "../../src/export/memory-exporter.ts";
 import type { MemoryExporter } from "../../src/export/memory-exporter.ts";
@@ -201,7 +202,8 @@ describe("tracer", () => {
         traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
         spanId: "00f067aa0ba902b7",
         traceFlags: 1,
-        isRemote: false,
+        isRemote: true,
+        traceState: new TraceState("vendor=abc,other=1"),
       });
       let token = "";
       await context.with(hostCtx, async () => {
@@ -210,11 +212,22 @@ describe("tracer", () => {
         token = thread.token;
         const env = traceEnvFor(token);
         assert.match(env.TRACEPARENT ?? "", /^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+        assert.equal(env.TRACESTATE, "vendor=abc,other=1");
         thread.stop({}, { result: "ok" });
       });
       const [s] = await mem.waitFor(1);
       assert.equal(s.traceId, "4bf92f3577b34da6a3ce929d0e0e4736");
       assert.equal(s.parentSpanId, "00f067aa0ba902b7");
+      assert.equal(s.traceState, "vendor=abc,other=1");
+      assert.equal(s.flags, 0x301, "sampled, with a remote parent");
+    });
+
+    it("a run started outside any host span is a root", async () => {
+      setup();
+      startSpan("codex.thread", {}).stop({}, { result: "ok" });
+      const [s] = await mem.waitFor(1);
+      assert.equal(s.parentSpanId, undefined);
+      assert.equal(s.flags, 0x101);
     });
   });
 });
