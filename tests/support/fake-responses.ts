@@ -7,7 +7,7 @@
  */
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
@@ -166,6 +166,11 @@ export function realCliOptions(server: FakeResponses): RealCliSetup {
     delete env[k];
   }
   env.CODEX_HOME = home;
+  // The CLI keeps lock and daemon directories under the temp dir: keep them inside CODEX_HOME.
+  const tmp = join(home, "tmp");
+  mkdirSync(tmp);
+  env.TMPDIR = tmp;
+  env.XDG_RUNTIME_DIR = tmp;
   return {
     codex: {
       env,
