@@ -1,5 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { createJsonlDecoder, decodeJsonl, MalformedLine } from "../../mod.ts";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -104,5 +105,31 @@ describe("JSONL decoder", () => {
     d.push(chunk);
     chunk.fill(0x20);
     assert.deepEqual([...d.push(enc('"}\n')), ...d.end()], [{ a: "first" }]);
+  });
+
+  it("decodes any values split into any chunks, with LF or CRLF, exactly as JSON.parse of each line", () => {
+    const value = fc.jsonValue({ maxDepth: 3 });
+    fc.assert(
+      fc.property(
+        fc.array(value, { maxLength: 12 }),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 20 }),
+        fc.boolean(),
+        fc.boolean(),
+        (values, cuts, crlf, finalNewline) => {
+          const eol = crlf ? "\r\n" : "\n";
+          const text = values.map((v) => JSON.stringify(v)).join(eol) + (finalNewline ? eol : "");
+          const bytes = enc(text);
+          const chunks: Uint8Array[] = [];
+          let at = 0;
+          for (let i = 0; at < bytes.length; i++) {
+            const n = cuts[i % cuts.length];
+            chunks.push(bytes.slice(at, at + n));
+            at += n;
+          }
+          assert.deepEqual(feed(chunks), values.map((v) => JSON.parse(JSON.stringify(v))));
+        },
+      ),
+      { numRuns: 300, seed: 4242 },
+    );
   });
 });
