@@ -88,6 +88,12 @@ function raw(s: string): void {
   pos = p;
 }
 
+/** Writes one ASCII byte. */
+function byte(c: number): void {
+  if (pos === buf.length) grow(1);
+  buf[pos++] = c;
+}
+
 /** Writes a JSON string literal as UTF-8: escapes as JSON.stringify does, lone surrogates as \udXXX. */
 function str(s: string): void {
   const n = s.length;
@@ -205,7 +211,7 @@ function numberValue(v: number): void {
   else {
     raw('{"doubleValue":');
     raw(String(v));
-    raw("}");
+    byte(125);
   }
 }
 
@@ -214,7 +220,7 @@ function anyValue(v: AttributeValue, depth: number): void {
     case "string":
       raw('{"stringValue":');
       str(v);
-      raw("}");
+      byte(125);
       return;
     case "boolean":
       raw(v ? '{"boolValue":true}' : '{"boolValue":false}');
@@ -245,7 +251,7 @@ function anyValue(v: AttributeValue, depth: number): void {
       if (Array.isArray(v)) {
         raw('{"arrayValue":{"values":[');
         for (let i = 0; i < v.length; i++) {
-          if (i > 0) raw(",");
+          if (i > 0) byte(44);
           const item = v[i];
           if (item === undefined) raw("{}");
           else anyValue(item, depth + 1);
@@ -269,10 +275,10 @@ function keyValues(attrs: Attributes, depth: number): void {
     const v = attrs[key];
     if (v === undefined) continue;
     if (first) first = false;
-    else raw(",");
+    else byte(44);
     keyPrefix(key);
     anyValue(v, depth);
-    raw("}");
+    byte(125);
   }
 }
 
@@ -289,9 +295,9 @@ function keyValues(attrs: Attributes, depth: number): void {
  */
 export function encodeAttributes(attrs: Attributes): string {
   return withWriter(64, () => {
-    raw("[");
+    byte(91);
     keyValues(attrs, 0);
-    raw("]");
+    byte(93);
   }, true);
 }
 
@@ -320,7 +326,7 @@ function span(sp: SpanRecord): void {
   raw(sp.endTimeUnixNano.toString());
   raw('","attributes":[');
   keyValues(sp.attributes, 0);
-  raw("]");
+  byte(93);
   if (sp.droppedAttributesCount) {
     raw(',"droppedAttributesCount":');
     raw(String(sp.droppedAttributesCount));
@@ -330,21 +336,21 @@ function span(sp: SpanRecord): void {
     raw(',"events":[');
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
-      if (i > 0) raw(",");
+      if (i > 0) byte(44);
       raw('{"timeUnixNano":"');
       raw(e.timeUnixNano.toString());
       raw('","name":');
       str(e.name);
       raw(',"attributes":[');
       keyValues(e.attributes, 0);
-      raw("]");
+      byte(93);
       if (e.droppedAttributesCount) {
         raw(',"droppedAttributesCount":');
         raw(String(e.droppedAttributesCount));
       }
-      raw("}");
+      byte(125);
     }
-    raw("]");
+    byte(93);
   }
   if (sp.droppedEventsCount) {
     raw(',"droppedEventsCount":');
@@ -355,7 +361,7 @@ function span(sp: SpanRecord): void {
     raw(',"links":[');
     for (let i = 0; i < links.length; i++) {
       const l = links[i];
-      if (i > 0) raw(",");
+      if (i > 0) byte(44);
       raw('{"traceId":');
       str(l.traceId);
       raw(',"spanId":');
@@ -366,14 +372,14 @@ function span(sp: SpanRecord): void {
       }
       raw(',"attributes":[');
       keyValues(l.attributes, 0);
-      raw("]");
+      byte(93);
       if (l.droppedAttributesCount) {
         raw(',"droppedAttributesCount":');
         raw(String(l.droppedAttributesCount));
       }
-      raw("}");
+      byte(125);
     }
-    raw("]");
+    byte(93);
   }
   if (sp.droppedLinksCount) {
     raw(',"droppedLinksCount":');
@@ -448,7 +454,7 @@ function writeRequest(spans: readonly SpanRecord[], options: EncodeOptions): voi
   const groups = groupByScope(spans);
   raw('{"resourceSpans":[{"resource":{"attributes":[');
   keyValues(options.resource ?? {}, 0);
-  raw("]");
+  byte(93);
   if (options.resourceDroppedAttributesCount) {
     raw(',"droppedAttributesCount":');
     raw(String(options.resourceDroppedAttributesCount));
@@ -456,7 +462,7 @@ function writeRequest(spans: readonly SpanRecord[], options: EncodeOptions): voi
   raw('},"scopeSpans":[');
   for (let g = 0; g < groups.length; g++) {
     const group = groups[g];
-    if (g > 0) raw(",");
+    if (g > 0) byte(44);
     raw('{"scope":{"name":');
     str(group.scope.name);
     if (group.scope.version !== undefined) {
@@ -466,12 +472,12 @@ function writeRequest(spans: readonly SpanRecord[], options: EncodeOptions): voi
     raw('},"spans":[');
     const list = group.spans;
     for (let i = 0; i < list.length; i++) {
-      if (i > 0) raw(",");
+      if (i > 0) byte(44);
       span(list[i]);
     }
     raw("]}");
   }
-  raw("]");
+  byte(93);
   if (options.schemaUrl) {
     raw(',"schemaUrl":');
     str(options.schemaUrl);
