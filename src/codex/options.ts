@@ -139,8 +139,14 @@ export interface TurnOptions {
   metadata?: RunMetadata;
 }
 
-/** Input: a prompt, or text parts and local images. */
-export type UserInput = { type: "text"; text: string } | { type: "local_image"; path: string };
+/**
+ * Input parts: text, a local image (`--image`), or a file staged with `Files.stage` (passed as
+ * `--image` when it is an image, otherwise named in the prompt by its staged path).
+ */
+export type UserInput =
+  | { type: "text"; text: string }
+  | { type: "local_image"; path: string }
+  | { type: "staged_file"; file: { path: string; name: string; isImage: boolean } };
 
 /** A run's input. */
 export type Input = string | UserInput[];

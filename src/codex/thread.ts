@@ -486,6 +486,10 @@ function normalizeInput(input: Input): { prompt: string; images: string[] } {
   for (const part of input) {
     if (part.type === "text") parts.push(part.text);
     else if (part.type === "local_image") images.push(part.path);
+    else if (part.type === "staged_file") {
+      if (part.file.isImage) images.push(part.file.path);
+      else parts.push(`Attached file ${JSON.stringify(part.file.name)}: ${part.file.path}`);
+    }
   }
   return { prompt: parts.join("\n\n"), images };
 }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { attach, Codex, CodexExecError, detach, Events, registerTraceEnv } from "../../mod.ts";
+import { attach, Codex, CodexExecError, detach, Events, Files, registerTraceEnv } from "../../mod.ts";
 import type { ThreadEvent, ToolCallRequiredEvent } from "../../mod.ts";
 import { disposeFixtureCodex, fixtureCodex } from "../support/fake-cli.ts";
 import { captureTelemetry } from "../support/runner-telemetry.ts";
@@ -371,6 +371,30 @@ describe("Thread on the seed scenarios", () => {
     rmSync(record, { force: true });
     assert.equal(rec.stdin, "what is this\n\nand this");
     assert.deepEqual(rec.argv.slice(-4), ["--image", "/tmp/a.png", "--image", "/tmp/b.jpg"]);
+  });
+
+  it("staged files go to the CLI as --image when they are images, else by path in the prompt", async () => {
+    const record = join(tmpdir(), `codex-record-staged-${process.pid}.json`);
+    const staging = join(tmpdir(), `codex-staging-${process.pid}`);
+    const files = new Files({ stagingDir: staging });
+    try {
+      const png = await files.stage(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), {
+        name: "shot.png",
+      });
+      const txt = await files.stage(new TextEncoder().encode("notes"), { name: "notes.txt" });
+      const codex = new Codex({ codexPathOverride: fixtureCodex("thread_basic.jsonl", { record }) });
+      await codex.startThread().run([
+        { type: "text", text: "look" },
+        { type: "staged_file", file: png },
+        { type: "staged_file", file: txt },
+      ]);
+      const rec = JSON.parse(readFileSync(record, "utf8"));
+      assert.deepEqual(rec.argv.slice(-2), ["--image", png.path]);
+      assert.equal(rec.stdin, `look\n\nAttached file "notes.txt": ${txt.path}`);
+    } finally {
+      rmSync(record, { force: true });
+      rmSync(staging, { recursive: true, force: true });
+    }
   });
 
   it("CodexExecError is an Error with a stable code", () => {
