@@ -83,6 +83,13 @@ export interface CodexOptions {
   configOverrides?: string[];
   /** Starts the CLI. @default the current runtime's adapter ({@link detectSpawner}) */
   spawner?: Spawner;
+  /**
+   * Start the CLI as the leader of its own process group (Node/Bun `detached`, Deno `detached` =
+   * `setsid`), so teardown also ends the commands it started, and the group is killed if the host
+   * exits normally. The group is outside the terminal's foreground group: a Ctrl-C that kills the
+   * host without an `exit` event does not reach the CLI. @default true
+   */
+  processGroup?: boolean;
   /** Time between SIGTERM and SIGKILL when a run is torn down. @default 2000 */
   killGraceMs?: number;
   /** Originator sent to the CLI (`CODEX_INTERNAL_ORIGINATOR_OVERRIDE`). @default "codex_sdk_ts" */

@@ -6,6 +6,7 @@
  */
 import { createJsonlDecoder, MalformedLine } from "../jsonl/decoder.ts";
 import { detectSpawner } from "../runtime/detect.ts";
+import { guardGroup } from "../runtime/exit-guard.ts";
 import { fsSeam } from "../runtime/fs.ts";
 import type { SpawnedProcess } from "../runtime/spawner.ts";
 import { releaseTraceEnv, traceEnvFor } from "../telemetry/propagation.ts";
@@ -198,6 +199,7 @@ export class Thread {
     let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
     let schemaDir: string | undefined;
     let unregister: (() => void) | undefined;
+    let forgetGroup: (() => void) | undefined;
     let drainTimer: ReturnType<typeof delay> | undefined;
     let failure: unknown;
     let finished = false; // the generator reached its natural end (not a consumer break)
@@ -240,7 +242,7 @@ export class Thread {
           cwd: opts.workingDirectory,
           env,
           stdin: prompt,
-          processGroup: true,
+          processGroup: codex.processGroup !== false,
         });
       } catch (error) {
         const code = (error as { code?: unknown }).code;
@@ -253,6 +255,7 @@ export class Thread {
       }
       const child = proc;
       state.pid = child.pid;
+      if (codex.processGroup !== false) forgetGroup = guardGroup(child.pid);
       telemetry.spawned(child.pid);
       unregister = this.#host.register(child.pid, async () => {
         control.interrupt("stopped");
@@ -333,6 +336,7 @@ export class Thread {
         reader.releaseLock();
       }
       unregister?.();
+      forgetGroup?.();
       if (schemaDir !== undefined) {
         try {
           await fsSeam().rm(schemaDir);

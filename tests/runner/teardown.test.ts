@@ -144,6 +144,23 @@ describe("teardown", () => {
   });
 });
 
+describe("host exit", () => {
+  it("a host that exits while a run is in flight takes the CLI's process group with it", async () => {
+    const g = globalThis as { Deno?: { execPath(): string } };
+    const host = g.Deno ? [g.Deno.execPath(), "run", "-A", "--quiet"] : [process.execPath];
+    const probe = join(import.meta.dirname ?? ".", "../support/runner-exit-probe.ts");
+    const cli = fixtureCodex("thread_basic.jsonl", { lines: 1, hang: true });
+    const child = await detectSpawner().spawn(host[0], [...host.slice(1), probe, cli], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" },
+    });
+    const out = await new Response(child.stdout).text();
+    assert.equal((await child.exited).code, 0, child.stderrTail());
+    const pid = Number(out.trim());
+    assert.ok(pid > 0, out);
+    assert.ok(await waitUntil(() => !alive(pid), 3000), "the CLI outlived its host");
+  });
+});
+
 describe("the spawner option", () => {
   it("a stdout that errors mid-stream fails the run with stream_error, kills the CLI and ends every span", async () => {
     const real = detectSpawner();
