@@ -2,7 +2,6 @@
 // export path alone, vs @opentelemetry/sdk-trace + exporter-trace-otlp-http + resources.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";

@@ -22,7 +22,7 @@ interface BusState {
   /** Copy-on-write handler lists per event name, so detaching during dispatch is safe. */
   readonly byEvent: Map<string, readonly Attached[]>;
   seq: number;
-  readonly tokenPrefix: string;
+  tokenPrefix: string;
   warn: (message: string) => void;
 }
 
@@ -31,14 +31,13 @@ interface BusState {
 const STATE_KEY: unique symbol = Symbol.for("codex-otel-sdk.telemetry.bus.v1") as never;
 
 function createState(): BusState {
-  const rnd = new Uint32Array(1);
-  crypto.getRandomValues(rnd);
   return {
     size: 0,
     byId: new Map(),
     byEvent: new Map(),
     seq: 0,
-    tokenPrefix: rnd[0].toString(36),
+    // Filled on first use: Workers forbid crypto.getRandomValues at module load.
+    tokenPrefix: "",
     warn: (message) => console.warn(message),
   };
 }
@@ -312,6 +311,11 @@ export function startSpan(
   measurements: Measurements = {},
   options: SpanOptions = {},
 ): SpanHandle {
+  if (state.tokenPrefix === "") {
+    const rnd = new Uint32Array(1);
+    crypto.getRandomValues(rnd);
+    state.tokenPrefix = rnd[0].toString(36);
+  }
   const token = `${state.tokenPrefix}-${(++state.seq).toString(36)}`;
   const meta: Metadata = mergeMetadata({ originator: "sdk" }, metadata);
   meta.span_token = token;

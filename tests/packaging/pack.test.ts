@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bin, ROOT, sh } from "../support/paths.ts";
+import { bin, sh } from "../support/paths.ts";
 
 // Packs with npm (its prepack script builds dist/ with tsc), lints the tarball with publint, installs it into a
 // scratch project and imports every entry point from plain Node ESM.
