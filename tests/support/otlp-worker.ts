@@ -2,10 +2,9 @@
 // core export path: configure from an explicit env (Workers have no process env), build a span
 // tree from telemetry events, export it with fetch, and hand flush() to waitUntil.
 //
-// mod.ts is imported lazily, inside the handler: the telemetry bus (src/telemetry/bus.ts) calls
-// crypto.getRandomValues when its module is evaluated, and Workers forbid random values in global
-// scope ("Disallowed operation called within global scope"). esbuild turns this dynamic import of
-// a bundled module into a lazy initializer, so the whole SDK is evaluated at request time.
+// mod.ts is imported at the top, as users do: nothing in the SDK draws random values or starts
+// timers at module evaluation, which Workers forbid in global scope.
+import { startSpan, Telemetry } from "../../mod.ts";
 
 interface Env {
   OTLP_URL: string;
@@ -16,7 +15,6 @@ interface Ctx {
 
 export default {
   async fetch(_req: Request, env: Env, ctx: Ctx): Promise<Response> {
-    const { startSpan, Telemetry } = await import("../../mod.ts");
     const warnings: string[] = [];
     const t = Telemetry.configure({
       env: { CODEX_OTLP_ENABLE: "1", CODEX_OTLP_ENDPOINT: env.OTLP_URL, OTEL_SERVICE_NAME: "edge-worker" },
