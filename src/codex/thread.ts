@@ -320,11 +320,18 @@ export class Thread {
       if (control.reason !== undefined) throw interruptError(control.reason, signal, timeoutMs);
       finished = true;
     } catch (error) {
-      failure = error instanceof CodexExecError ? error : new CodexExecError(
-        "stream_error",
-        `reading the Codex CLI's output failed: ${(error as Error)?.message ?? String(error)}`,
-        { cause: error, threadId: this.#id ?? undefined, pid: proc?.pid },
-      );
+      const message = (error as Error)?.message ?? String(error);
+      failure = error instanceof CodexExecError
+        ? error
+        : proc === undefined
+        ? new CodexExecError("spawn_failed", `could not prepare the Codex CLI run: ${message}`, {
+          cause: error,
+        })
+        : new CodexExecError("stream_error", `reading the Codex CLI's output failed: ${message}`, {
+          cause: error,
+          threadId: this.#id ?? undefined,
+          pid: proc.pid,
+        });
     } finally {
       signal?.removeEventListener("abort", onAbort);
       if (proc !== undefined) await terminate(proc, graceMs);
