@@ -64,6 +64,7 @@ export class Thread {
   readonly #host: ThreadHost;
   readonly #options: ThreadOptions;
   #id: string | null;
+  #pid: number | null = null;
   readonly #state: ThreadTelemetryState;
 
   /**
@@ -85,6 +86,11 @@ export class Thread {
   /** The thread id: known after the first run started (or given to `resumeThread`). */
   get id(): string | null {
     return this.#id;
+  }
+
+  /** The pid of the CLI process of the run in progress (for `Codex.stop`), or `null`. */
+  get pid(): number | null {
+    return this.#pid;
   }
 
   /**
@@ -255,6 +261,7 @@ export class Thread {
       }
       const child = proc;
       state.pid = child.pid;
+      this.#pid = child.pid;
       if (codex.processGroup !== false) forgetGroup = guardGroup(child.pid);
       telemetry.spawned(child.pid);
       unregister = this.#host.register(child.pid, async () => {
@@ -344,6 +351,7 @@ export class Thread {
       }
       unregister?.();
       forgetGroup?.();
+      if (proc !== undefined && this.#pid === proc.pid) this.#pid = null;
       if (schemaDir !== undefined) {
         try {
           await fsSeam().rm(schemaDir);

@@ -120,16 +120,19 @@ describe("teardown", () => {
       codexPathOverride: fixtureCodex("thread_basic.jsonl", { lines: 2, hang: true, ignoreTerm: true }),
       killGraceMs: 150,
     });
-    const run = codex.startThread().run("x");
+    const thread = codex.startThread();
+    const run = thread.run("x");
     const failed = run.then(() => undefined, (e: CodexExecError) => e);
     // Once a line is out, the fake CLI has installed its SIGTERM handler.
     assert.ok(await waitUntil(() => cap.named(Events.turnStart).length === 1));
     const pid = spawnedPid();
+    assert.equal(thread.pid, pid);
     const started = Date.now();
     assert.equal(await codex.stop(pid), true);
     assert.ok(Date.now() - started >= 140, "SIGKILL came before the grace period");
     assert.equal(alive(pid), false);
     assert.equal((await failed)?.code, "stopped");
+    assert.equal(thread.pid, null);
     assert.equal(await codex.stop(pid), false);
     assert.equal(cap.named(Events.threadException)[0].md.signal, "SIGKILL");
   });
