@@ -5,10 +5,18 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { attachDefaultLogger, Codex, detachDefaultLogger, runtimeName } from "../mod.ts";
+import { attachDefaultLogger, Codex, configure, detachDefaultLogger, runtimeName } from "../mod.ts";
+import type { SpanRecord } from "../mod.ts";
+
+// `npm run demo -- --serve` serves the debug page instead (examples/serve.ts).
+if (process.argv.includes("--serve")) {
+  const { serveUntilSignal } = await import("./serve.ts");
+  await serveUntilSignal(process.argv.slice(2).filter((a) => a !== "--serve"));
+  process.exit(0);
+}
 
 const fixtures = resolve(fileURLToPath(new URL("../fixtures/", import.meta.url)));
-const transcript = process.argv[2] ?? "cli-0.169/cmd-and-patch.jsonl";
+const transcript = process.argv.slice(2).find((a) => !a.startsWith("--")) ?? "cli-0.169/cmd-and-patch.jsonl";
 
 // The fake CLI runs on whichever runtime runs this demo, so no `node` on PATH is needed.
 const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
@@ -26,6 +34,8 @@ writeFileSync(
 chmodSync(cli, 0o755);
 
 attachDefaultLogger({ verbose: true, level: "debug" });
+// Spans go to the in-memory exporter: the local verification, no collector needed.
+const telemetry = configure({ env: { CODEX_OTLP_ENDPOINT: "memory://demo" }, serviceName: "codex-demo" });
 try {
   const codex = new Codex({ codexPathOverride: cli });
   const thread = codex.startThread({ metadata: { source: "demo", workflow: "npm run demo" } });
@@ -38,7 +48,30 @@ try {
   }
   console.log(`[demo] final response: ${result.finalResponse}`);
   console.log(`[demo] usage: ${JSON.stringify(result.usage)}`);
+  await telemetry.flush();
+  printTree(telemetry.memory?.finished() ?? []);
 } finally {
+  await telemetry.shutdown();
   detachDefaultLogger();
   rmSync(dir, { recursive: true, force: true });
+}
+
+function printTree(spans: readonly SpanRecord[]): void {
+  console.log(`\n[demo] ${spans.length} spans (in-memory exporter):`);
+  const children = new Map<string | undefined, SpanRecord[]>();
+  const ids = new Set(spans.map((s) => s.spanId));
+  for (const s of spans) {
+    const parent = s.parentSpanId !== undefined && ids.has(s.parentSpanId) ? s.parentSpanId : undefined;
+    children.set(parent, [...(children.get(parent) ?? []), s]);
+  }
+  const walk = (parent: string | undefined, depth: number): void => {
+    const list = (children.get(parent) ?? []).sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1));
+    for (const s of list) {
+      const ms = Number(s.endTimeUnixNano - s.startTimeUnixNano) / 1e6;
+      const status = s.status.code === 2 ? ` ERROR ${s.status.message ?? ""}` : "";
+      console.log(`[demo] ${"  ".repeat(depth)}${s.name}  ${ms.toFixed(1)} ms${status}`);
+      walk(s.spanId, depth + 1);
+    }
+  };
+  walk(undefined, 1);
 }
