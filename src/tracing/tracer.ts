@@ -28,9 +28,6 @@
  * CLI 0.169; the CLI's start-up spans such as `auth` and `fs.read_file` stay in traces of their own).
  * @module
  */
-import { context, trace } from "@opentelemetry/api";
-import type { SpanContext, TraceFlags } from "@opentelemetry/api";
-import { TraceState, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { attach, detach, emit, hasHandlers } from "../telemetry/bus.ts";
 import { Events } from "../telemetry/events.ts";
 import type { Measurements, Metadata } from "../telemetry/events.ts";
@@ -38,6 +35,7 @@ import { registerTraceEnv, releaseTraceEnv } from "../telemetry/propagation.ts";
 import type { TraceEnv } from "../telemetry/propagation.ts";
 import { newSpanId, newTraceId } from "./ids.ts";
 import { resolveSpanLimits, Span } from "./span.ts";
+import { activeHostSpanContext, isTracingSuppressed, isValidSpanContext, validTraceState } from "./trace-context.ts";
 import type { ParentContext, ResolvedSpanLimits, SpanLimits, SpanProcessor } from "./span.ts";
 import { StatusCode } from "./span-record.ts";
 import type { Attributes, SpanKindValue, SpanRecord } from "./span-record.ts";
@@ -99,17 +97,11 @@ export const TRACED_EVENTS: readonly string[] = [
   Events.compactionFailed,
 ];
 
-const propagator = new W3CTraceContextPropagator();
 const TURN_ERRORS = new Set(["failed", "error", "timeout", "aborted"]);
 
 function hostParent(): ParentContext | undefined {
-  let sc: SpanContext | undefined;
-  try {
-    sc = trace.getSpanContext(context.active());
-  } catch {
-    return undefined;
-  }
-  if (sc === undefined || !trace.isSpanContextValid(sc)) return undefined;
+  const sc = activeHostSpanContext();
+  if (sc === undefined) return undefined;
   const p: ParentContext = { traceId: sc.traceId, spanId: sc.spanId, traceFlags: sc.traceFlags };
   const ts = sc.traceState?.serialize();
   if (ts) p.traceState = ts;
@@ -118,29 +110,27 @@ function hostParent(): ParentContext | undefined {
 }
 
 /**
- * W3C `traceparent` / `tracestate` for a span, via `@opentelemetry/core`'s propagator.
+ * W3C `traceparent` / `tracestate` for a span, as `W3CTraceContextPropagator.inject` writes them
+ * (nothing when the ids are invalid or the host suppressed tracing; invalid `tracestate` members
+ * dropped).
  *
  * @param span The span.
  * @returns The environment variables to hand to a child process.
+ * @example
+ * ```ts
+ * import { traceEnvOf } from "./tracer.ts";
+ * import { Span } from "./span.ts";
+ * const env = traceEnvOf(new Span("run", "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"));
+ * env.TRACEPARENT; // "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+ * ```
  */
 export function traceEnvOf(span: SpanRecord): TraceEnv {
-  const carrier: Record<string, string> = {};
-  const sc: SpanContext = {
-    traceId: span.traceId,
-    spanId: span.spanId,
-    traceFlags: (span.flags & 0xff) as TraceFlags,
-    isRemote: false,
-  };
-  if (span.traceState) sc.traceState = new TraceState(span.traceState);
-  const ctx = trace.setSpanContext(context.active(), sc);
-  propagator.inject(ctx, carrier, {
-    set(c: Record<string, string>, key: string, value: string) {
-      c[key] = value;
-    },
-  });
   const env: TraceEnv = {};
-  if (carrier.traceparent) env.TRACEPARENT = carrier.traceparent;
-  if (carrier.tracestate) env.TRACESTATE = carrier.tracestate;
+  if (!isValidSpanContext(span.traceId, span.spanId) || isTracingSuppressed()) return env;
+  const flags = (span.flags & 0xff).toString(16).padStart(2, "0");
+  env.TRACEPARENT = `00-${span.traceId}-${span.spanId}-${flags}`;
+  const ts = span.traceState ? validTraceState(span.traceState) : "";
+  if (ts) env.TRACESTATE = ts;
   return env;
 }
 
