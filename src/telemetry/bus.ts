@@ -311,52 +311,88 @@ export function startSpan(
   measurements: Measurements = {},
   options: SpanOptions = {},
 ): SpanHandle {
+  return new EventSpan(prefix, metadata, measurements, options);
+}
+
+// Event names per prefix, built once: the same few prefixes are used for every span, and a
+// concatenated name would be re-flattened and re-hashed on every lookup.
+const NAMES = new Map<string, { start: string; stop: string; exception: string }>();
+function namesOf(prefix: string): { start: string; stop: string; exception: string } {
+  let names = NAMES.get(prefix);
+  if (names === undefined) {
+    names = { start: `${prefix}.start`, stop: `${prefix}.stop`, exception: `${prefix}.exception` };
+    if (NAMES.size < 256) NAMES.set(prefix, names);
+  }
+  return names;
+}
+
+function newToken(): string {
   if (state.tokenPrefix === "") {
     const rnd = new Uint32Array(1);
     crypto.getRandomValues(rnd);
     state.tokenPrefix = rnd[0].toString(36);
   }
-  const token = `${state.tokenPrefix}-${(++state.seq).toString(36)}`;
-  const meta: Metadata = mergeMetadata({ originator: "sdk" }, metadata);
-  meta.span_token = token;
-  const startedAt = monotonicMs();
-  const stopName = options.stop ?? `${prefix}.stop`;
-  const exceptionName = options.exception ?? `${prefix}.exception`;
-  let ended = false;
-  emit(`${prefix}.start`, { ...measurements, system_time: epochNanos() }, { ...meta });
-  const end = (name: string, extraM: Measurements | undefined, extraMd: Metadata): boolean => {
-    if (ended) return false;
-    ended = true;
-    const ms = monotonicMs() - startedAt;
+  return `${state.tokenPrefix}-${(++state.seq).toString(36)}`;
+}
+
+/** The {@link SpanHandle} of {@link startSpan}: a class, so a span costs one small object. */
+class EventSpan implements SpanHandle {
+  readonly token: string;
+  #meta: Metadata;
+  #startedAt: number;
+  #stopName: string;
+  #exceptionName: string;
+  #ended = false;
+
+  constructor(prefix: string, metadata: Metadata, measurements: Measurements, options: SpanOptions) {
+    const names = namesOf(prefix);
+    this.token = newToken();
+    this.#meta = mergeMetadata({ originator: "sdk" }, metadata);
+    this.#meta.span_token = this.token;
+    this.#stopName = options.stop ?? names.stop;
+    this.#exceptionName = options.exception ?? names.exception;
+    this.#startedAt = monotonicMs();
+    // Skip building the event's objects when nobody listens to it.
+    if (state.size !== 0 && state.byEvent.has(names.start)) {
+      dispatch(names.start, { ...measurements, system_time: epochNanos() }, { ...this.#meta });
+    }
+  }
+
+  get metadata(): Readonly<Metadata> {
+    return this.#meta;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  merge(extra: Metadata): void {
+    mergeMetadata(this.#meta, extra);
+    this.#meta.span_token = this.token;
+  }
+
+  stop(measurements?: Measurements, metadata?: Metadata, name?: string): boolean {
+    return this.#end(name ?? this.#stopName, measurements, metadata);
+  }
+
+  exception(error: unknown, metadata?: Metadata, measurements?: Measurements): boolean {
+    return this.#end(this.#exceptionName, measurements, { ...metadata, error: describeError(error) });
+  }
+
+  #end(name: string, extraM: Measurements | undefined, extraMd: Metadata | undefined): boolean {
+    if (this.#ended) return false;
+    this.#ended = true;
+    const ms = monotonicMs() - this.#startedAt;
+    const meta = this.#meta;
     mergeMetadata(meta, extraMd);
-    meta.span_token = token;
-    emit(name, {
-      ...extraM,
-      system_time: epochNanos(),
-      duration: Math.round(ms * 1e6),
-      duration_ms: ms,
-    }, { ...meta });
+    meta.span_token = this.token;
+    if (state.size !== 0 && state.byEvent.has(name)) {
+      dispatch(name, { ...extraM, system_time: epochNanos(), duration: Math.round(ms * 1e6), duration_ms: ms }, {
+        ...meta,
+      });
+    }
     return true;
-  };
-  return {
-    token,
-    get metadata() {
-      return meta;
-    },
-    get ended() {
-      return ended;
-    },
-    merge(extra: Metadata): void {
-      mergeMetadata(meta, extra);
-      meta.span_token = token;
-    },
-    stop(m?: Measurements, md?: Metadata, name?: string): boolean {
-      return end(name ?? stopName, m, md ?? {});
-    },
-    exception(error: unknown, md?: Metadata, m?: Measurements): boolean {
-      return end(exceptionName, m, { ...md, error: describeError(error) });
-    },
-  };
+  }
 }
 
 /**
