@@ -1,11 +1,13 @@
 /**
  * The resource every exported span carries: `service.name` (option, `OTEL_SERVICE_NAME`,
  * `OTEL_RESOURCE_ATTRIBUTES`, else `unknown_service`), `telemetry.sdk.*` and the runtime's name
- * and version, built with `@opentelemetry/resources` (only `resourceFromAttributes`, which is
- * edge-safe: its detectors are not used because they read `process` and `node:os`).
+ * and version. Layers are merged as `@opentelemetry/resources`' `Resource.merge` does (the
+ * updating layer wins, empty keys are dropped), written here because `resourceFromAttributes`
+ * pulls `@opentelemetry/api`'s diag logger and global registry into every bundle (≈ 2 KB gzip)
+ * for what is a precedence-ordered object merge; its detectors were never used (they read
+ * `process` and `node:os`, which the edge cannot).
  * @module
  */
-import { resourceFromAttributes } from "@opentelemetry/resources";
 import { runtimeInfo } from "../runtime/env.ts";
 import type { Attributes } from "./span-record.ts";
 
@@ -73,18 +75,24 @@ export function buildResource(options: {
     "process.runtime.name": runtime.name,
   };
   if (runtime.version !== undefined) base["process.runtime.version"] = runtime.version;
-  // Precedence, lowest first: defaults, OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME, the
-  // resourceAttributes option, the serviceName option.
-  let resource = resourceFromAttributes(base).merge(resourceFromAttributes(options.envResourceAttributes ?? {}));
   const plain: Record<string, string | number | boolean> = {};
   const nested: Attributes = {};
   for (const [k, v] of Object.entries(options.attributes ?? {})) {
     if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") plain[k] = v;
     else nested[k] = v;
   }
-  resource = resource.merge(resourceFromAttributes(plain));
   const explicit = typeof options.attributes?.["service.name"] === "string";
   const name = options.serviceName ?? (explicit ? undefined : options.envServiceName);
-  if (name) resource = resource.merge(resourceFromAttributes({ "service.name": name }));
-  return { ...(resource.attributes as Attributes), ...nested };
+  // Precedence, highest first: the serviceName option, the resourceAttributes option,
+  // OTEL_SERVICE_NAME (folded into `name` above), OTEL_RESOURCE_ATTRIBUTES, the defaults. The
+  // first layer to set a key wins and keys keep that first-seen order, as a chain of
+  // Resource.merge calls produces them.
+  const layers = [name ? { "service.name": name } : {}, plain, options.envResourceAttributes ?? {}, base];
+  const merged: Attributes = {};
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer)) {
+      if (k !== "" && !Object.hasOwn(merged, k)) merged[k] = v;
+    }
+  }
+  return { ...merged, ...nested };
 }

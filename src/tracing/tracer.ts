@@ -147,14 +147,24 @@ function num(v: unknown): number | undefined {
   return typeof v === "number" && Number.isFinite(v) ? v : undefined;
 }
 
+/** Copies string metadata fields onto span attributes (`[attribute, metadata key]` pairs). */
+function copyStr(span: Span, md: Readonly<Metadata>, pairs: readonly (readonly [string, string])[]): void {
+  for (const [attr, key] of pairs) span.setAttribute(attr, str(md[key]));
+}
+
+const THREAD_IDS = [["codex.thread.id", "thread_id"], ["gen_ai.conversation.id", "thread_id"]] as const;
+const USAGE = [
+  ["gen_ai.usage.input_tokens", "input_tokens"],
+  ["gen_ai.usage.output_tokens", "output_tokens"],
+  ["gen_ai.usage.cache_read.input_tokens", "cached_input_tokens"],
+  ["gen_ai.usage.reasoning.output_tokens", "reasoning_output_tokens"],
+  ["gen_ai.usage.cache_creation.input_tokens", "cache_write_input_tokens"],
+] as const;
+
 function usageAttributes(span: Span, usage: unknown): void {
   if (usage === null || typeof usage !== "object") return;
   const u = usage as Record<string, unknown>;
-  span.setAttribute("gen_ai.usage.input_tokens", num(u.input_tokens));
-  span.setAttribute("gen_ai.usage.output_tokens", num(u.output_tokens));
-  span.setAttribute("gen_ai.usage.cache_read.input_tokens", num(u.cached_input_tokens));
-  span.setAttribute("gen_ai.usage.reasoning.output_tokens", num(u.reasoning_output_tokens));
-  span.setAttribute("gen_ai.usage.cache_creation.input_tokens", num(u.cache_write_input_tokens));
+  for (const [attr, key] of USAGE) span.setAttribute(attr, num(u[key]));
 }
 
 function errorOf(md: Readonly<Metadata>): { kind: string; message: string } | undefined {
@@ -164,6 +174,154 @@ function errorOf(md: Readonly<Metadata>): { kind: string; message: string } | un
   const kind = typeof e.kind === "string" ? e.kind : typeof e.name === "string" ? e.name : "Error";
   return { kind, message: typeof e.message === "string" ? e.message : String(e.message ?? kind) };
 }
+
+/**
+ * Marks a span failed from an end event: status ERROR with the metadata's error message (or
+ * `fallback`), and an `exception` event when `exception` is set and the metadata carries an error.
+ */
+function fail(span: Span, md: Readonly<Metadata>, fallback: string, t: bigint | undefined, exception: boolean): void {
+  const err = errorOf(md);
+  span.setStatus(StatusCode.ERROR, err?.message ?? fallback);
+  if (exception && err) span.recordException(err, t);
+}
+
+/** A span type: how its start event names and describes it. */
+interface StartRule {
+  /** `codex.span.type`. */
+  type: string;
+  /** Span name and start attributes. */
+  start(span: Span, md: Readonly<Metadata>): void;
+}
+
+// The start event of each span type. Names are set after construction (GenAI names that depend
+// on the metadata), attributes in the order the OTLP output has always had them.
+const STARTS: Record<string, StartRule> = {
+  [Events.threadStart]: {
+    type: "thread",
+    start(span, md) {
+      span.name = "invoke_agent codex";
+      span.setAttribute("codex.span.type", "thread");
+      span.setAttribute("gen_ai.operation.name", "invoke_agent");
+      span.setAttribute("gen_ai.provider.name", "openai");
+      span.setAttribute("gen_ai.agent.name", "codex");
+      span.setAttribute("gen_ai.request.model", str(md.model));
+      copyStr(span, md, THREAD_IDS);
+      span.setAttribute("codex.thread.resume", md.resume === true ? true : undefined);
+      span.setAttribute("codex.sandbox_mode", str(md.sandbox_mode));
+      if (md.traceSensitive === true && typeof md.input === "string") span.setAttribute("codex.input", md.input);
+    },
+  },
+  [Events.turnStart]: {
+    type: "turn",
+    start(span, md) {
+      span.name = "codex.turn";
+      span.setAttribute("codex.span.type", "turn");
+      copyStr(span, md, [...THREAD_IDS, ["codex.turn.id", "turn_id"]]);
+    },
+  },
+  [Events.itemStart]: {
+    type: "item",
+    start(span, md) {
+      const type = str(md.item_type) ?? "unknown";
+      span.name = `codex.item ${type}`;
+      span.setAttribute("codex.span.type", "item");
+      span.setAttribute("codex.item.id", str(md.item_id));
+      span.setAttribute("codex.item.type", type);
+      copyStr(span, md, [["codex.mcp.server", "server"], ["gen_ai.tool.name", "tool"]]);
+    },
+  },
+  [Events.toolStart]: {
+    type: "tool",
+    start(span, md) {
+      const tool = str(md.tool) ?? "unknown";
+      span.name = `execute_tool ${tool}`;
+      span.setAttribute("codex.span.type", "tool");
+      span.setAttribute("gen_ai.operation.name", "execute_tool");
+      span.setAttribute("gen_ai.tool.name", tool);
+      span.setAttribute("gen_ai.tool.call.id", str(md.call_id));
+      span.setAttribute("codex.tool.attempt", num(md.attempt));
+      span.setAttribute("codex.item.type", str(md.item_type));
+    },
+  },
+  [Events.approvalRequested]: {
+    type: "approval",
+    start(span, md) {
+      span.name = "codex.approval";
+      span.setAttribute("codex.span.type", "approval");
+      copyStr(span, md, [["gen_ai.tool.name", "tool"], ["gen_ai.tool.call.id", "call_id"]]);
+    },
+  },
+  [Events.compactionStarted]: {
+    type: "compaction",
+    start(span) {
+      span.name = "codex.turn.compaction";
+      span.setAttribute("codex.span.type", "compaction");
+    },
+  },
+};
+
+type EndRule = (span: Span, md: Readonly<Metadata>, m: Readonly<Measurements>, t: bigint | undefined) => void;
+
+const threadEnd = (exception: boolean): EndRule => (span, md, _m, t) => {
+  copyStr(span, md, THREAD_IDS);
+  span.setAttribute("codex.pid", num(md.pid));
+  span.setAttribute("codex.exit_code", num(md.exit_code));
+  span.setAttribute("codex.signal", str(md.signal));
+  const result = str(md.result) ?? (exception ? "error" : undefined);
+  span.setAttribute("codex.thread.result", result);
+  usageAttributes(span, md.usage);
+  if (result === "error" && !exception) fail(span, md, "thread failed", t, true);
+};
+
+const turnEnd = (exception: boolean): EndRule => (span, md, _m, t) => {
+  copyStr(span, md, [...THREAD_IDS, ["codex.turn.id", "turn_id"]]);
+  const status = str(md.status);
+  span.setAttribute("codex.turn.status", status);
+  usageAttributes(span, md.usage);
+  // early_exit is the agent stopping on its own (the run resolves): recorded, not an error.
+  if (!exception && status !== undefined && TURN_ERRORS.has(status)) fail(span, md, `turn ${status}`, t, true);
+};
+
+const itemEnd = (exception: boolean): EndRule => (span, md) => {
+  const status = str(md.status);
+  span.setAttribute("codex.item.status", status);
+  span.setAttribute("codex.exit_code", num(md.exit_code));
+  if (!exception && status === "failed") fail(span, md, "item failed", undefined, false);
+};
+
+const toolEnd = (failure: boolean): EndRule => (span, md, _m, t) => {
+  span.setAttribute("codex.tool.result", str(md.result) ?? (failure ? "error" : "ok"));
+  span.setAttribute("codex.exit_code", num(md.exit_code));
+  if (failure) fail(span, md, "tool failed", t, true);
+};
+
+const approvalEnd = (decision: string): EndRule => (span, md) => {
+  span.setAttribute("codex.approval.decision", decision);
+  copyStr(span, md, [["codex.approval.source", "source"], ["codex.approval.reason", "reason"]]);
+};
+
+const compactionEnd = (failure: boolean): EndRule => (span, md, m) => {
+  span.setAttribute("codex.compaction.token_savings", num(m.token_savings));
+  if (failure) fail(span, md, "compaction failed", undefined, false);
+};
+
+// The end events. `*.exception` events also get status ERROR and an `exception` event before
+// their rule runs (in the handler).
+const ENDS: Record<string, EndRule> = {
+  [Events.threadStop]: threadEnd(false),
+  [Events.threadException]: threadEnd(true),
+  [Events.turnStop]: turnEnd(false),
+  [Events.turnException]: turnEnd(true),
+  [Events.itemStop]: itemEnd(false),
+  [Events.itemException]: itemEnd(true),
+  [Events.toolSuccess]: toolEnd(false),
+  [Events.toolFailure]: toolEnd(true),
+  [Events.approvalApproved]: approvalEnd("approved"),
+  [Events.approvalDenied]: approvalEnd("denied"),
+  [Events.approvalTimeout]: approvalEnd("timeout"),
+  [Events.compactionCompleted]: compactionEnd(false),
+  [Events.compactionFailed]: compactionEnd(true),
+};
 
 interface Open {
   span: Span;
@@ -234,8 +392,7 @@ export function createTracer(options: TracerOptions): Tracer {
   };
 
   const common = (span: Span, md: Readonly<Metadata>): void => {
-    span.setAttribute("codex.originator", str(md.originator));
-    span.setAttribute("codex.source", str(md.source));
+    copyStr(span, md, [["codex.originator", "originator"], ["codex.source", "source"]]);
     const workflow = str(md.workflow);
     if (workflow) span.setAttribute("codex.workflow", workflow);
     const group = str(md.group);
@@ -249,221 +406,47 @@ export function createTracer(options: TracerOptions): Tracer {
     return { traceId: p.span.traceId, spanId: p.span.spanId, traceFlags: p.span.flags & 0xff, traceState: p.span.traceState };
   };
 
-  const begin = (token: string, span: Span, thread = false): void => {
-    open.set(token, { span, thread });
-  };
-
-  const finish = (token: string, m: Readonly<Measurements>, md: Readonly<Metadata>, error: boolean): Span | undefined => {
-    const o = open.get(token);
-    if (o === undefined) return undefined;
-    open.delete(token);
-    const span = o.span;
-    common(span, md);
-    span.setAttribute("codex.duration_ms", num(m.duration_ms));
-    const err = errorOf(md);
-    if (error) {
-      span.setStatus(StatusCode.ERROR, err?.message ?? "exception");
-      span.recordException(err ?? { kind: "Error", message: "exception" }, time(m));
-    }
-    return span;
-  };
-
-  const close = (token: string, span: Span, m: Readonly<Measurements>, thread: boolean): void => {
-    span.end(time(m));
-    if (thread) releaseTraceEnv(token);
-  };
-
   const handler = (name: string, m: Readonly<Measurements>, md: Readonly<Metadata>): void => {
     const token = str(md.span_token);
     if (token === undefined) return;
+    const startRule = STARTS[name];
+    const endRule = ENDS[name];
     if (disabled.has(token)) {
-      if (name.endsWith(".stop") || name.endsWith(".exception") || name === Events.toolSuccess ||
-        name === Events.toolFailure || name === Events.approvalApproved || name === Events.approvalDenied ||
-        name === Events.approvalTimeout || name === Events.compactionCompleted || name === Events.compactionFailed) {
-        disabled.delete(token);
-      }
+      if (endRule !== undefined) disabled.delete(token);
       return;
     }
     const parentToken = str(md.parent_token);
-    const isStart = name === Events.threadStart || name === Events.turnStart || name === Events.itemStart ||
-      name === Events.toolStart || name === Events.approvalRequested || name === Events.compactionStarted;
-    if (isStart && (md.tracingDisabled === true || (parentToken !== undefined && disabled.has(parentToken)))) {
+    if (startRule !== undefined && (md.tracingDisabled === true || (parentToken !== undefined && disabled.has(parentToken)))) {
       disabled.add(token);
       return;
     }
     const t = time(m);
-    switch (name) {
-      case Events.threadStart: {
-        const parent = hostParent();
-        const span = startSpan("invoke_agent codex", undefined, parent, 1, t);
-        span.setAttribute("codex.span.type", "thread");
-        span.setAttribute("gen_ai.operation.name", "invoke_agent");
-        span.setAttribute("gen_ai.provider.name", "openai");
-        span.setAttribute("gen_ai.agent.name", "codex");
-        span.setAttribute("gen_ai.request.model", str(md.model));
-        const threadId = str(md.thread_id);
-        span.setAttribute("codex.thread.id", threadId);
-        span.setAttribute("gen_ai.conversation.id", threadId);
-        span.setAttribute("codex.thread.resume", md.resume === true ? true : undefined);
-        span.setAttribute("codex.sandbox_mode", str(md.sandbox_mode));
-        if (md.traceSensitive === true && typeof md.input === "string") span.setAttribute("codex.input", md.input);
-        common(span, md);
-        begin(token, span, true);
-        registerTraceEnv(token, traceEnvOf(span));
-        return;
+    if (startRule !== undefined) {
+      const thread = startRule.type === "thread";
+      const span = startSpan("", undefined, thread ? hostParent() : parentOf(md), 1, t);
+      startRule.start(span, md);
+      common(span, md);
+      open.set(token, { span, thread });
+      if (thread) registerTraceEnv(token, traceEnvOf(span));
+    } else if (endRule !== undefined) {
+      const o = open.get(token);
+      if (o === undefined) return;
+      open.delete(token);
+      const span = o.span;
+      common(span, md);
+      span.setAttribute("codex.duration_ms", num(m.duration_ms));
+      if (name.endsWith(".exception")) {
+        const err = errorOf(md) ?? { kind: "Error", message: "exception" };
+        span.setStatus(StatusCode.ERROR, err.message);
+        span.recordException(err, t);
       }
-      case Events.threadSpawned: {
-        open.get(token)?.span.setAttribute("codex.pid", num(md.pid));
-        return;
-      }
-      case Events.threadStop:
-      case Events.threadException: {
-        const span = finish(token, m, md, name === Events.threadException);
-        if (span === undefined) return;
-        const threadId = str(md.thread_id);
-        span.setAttribute("codex.thread.id", threadId);
-        span.setAttribute("gen_ai.conversation.id", threadId);
-        span.setAttribute("codex.pid", num(md.pid));
-        span.setAttribute("codex.exit_code", num(md.exit_code));
-        span.setAttribute("codex.signal", str(md.signal));
-        const result = str(md.result) ?? (name === Events.threadException ? "error" : undefined);
-        span.setAttribute("codex.thread.result", result);
-        usageAttributes(span, md.usage);
-        if (result === "error" && name !== Events.threadException) {
-          const err = errorOf(md);
-          span.setStatus(StatusCode.ERROR, err?.message ?? "thread failed");
-          if (err) span.recordException(err, t);
-        }
-        close(token, span, m, true);
-        return;
-      }
-      case Events.turnStart: {
-        const span = startSpan("codex.turn", undefined, parentOf(md), 1, t);
-        span.setAttribute("codex.span.type", "turn");
-        span.setAttribute("codex.thread.id", str(md.thread_id));
-        span.setAttribute("gen_ai.conversation.id", str(md.thread_id));
-        span.setAttribute("codex.turn.id", str(md.turn_id));
-        common(span, md);
-        begin(token, span);
-        return;
-      }
-      case Events.turnStop:
-      case Events.turnException: {
-        const span = finish(token, m, md, name === Events.turnException);
-        if (span === undefined) return;
-        span.setAttribute("codex.thread.id", str(md.thread_id));
-        span.setAttribute("gen_ai.conversation.id", str(md.thread_id));
-        span.setAttribute("codex.turn.id", str(md.turn_id));
-        const status = str(md.status);
-        span.setAttribute("codex.turn.status", status);
-        usageAttributes(span, md.usage);
-        // early_exit is the agent stopping on its own (the run resolves): recorded, not an error.
-        if (name === Events.turnStop && status !== undefined && TURN_ERRORS.has(status)) {
-          const err = errorOf(md);
-          span.setStatus(StatusCode.ERROR, err?.message ?? `turn ${status}`);
-          if (err) span.recordException(err, t);
-        }
-        close(token, span, m, false);
-        return;
-      }
-      case Events.itemStart: {
-        const type = str(md.item_type) ?? "unknown";
-        const span = startSpan(`codex.item ${type}`, undefined, parentOf(md), 1, t);
-        span.setAttribute("codex.span.type", "item");
-        span.setAttribute("codex.item.id", str(md.item_id));
-        span.setAttribute("codex.item.type", type);
-        span.setAttribute("codex.mcp.server", str(md.server));
-        span.setAttribute("gen_ai.tool.name", str(md.tool));
-        common(span, md);
-        begin(token, span);
-        return;
-      }
-      case Events.itemUpdate: {
-        const o = open.get(token);
-        if (o !== undefined) o.span.setAttribute("codex.item.status", str(md.status));
-        return;
-      }
-      case Events.itemStop:
-      case Events.itemException: {
-        const span = finish(token, m, md, name === Events.itemException);
-        if (span === undefined) return;
-        const status = str(md.status);
-        span.setAttribute("codex.item.status", status);
-        span.setAttribute("codex.exit_code", num(md.exit_code));
-        if (name === Events.itemStop && status === "failed") {
-          const err = errorOf(md);
-          span.setStatus(StatusCode.ERROR, err?.message ?? "item failed");
-        }
-        close(token, span, m, false);
-        return;
-      }
-      case Events.toolStart: {
-        const tool = str(md.tool) ?? "unknown";
-        const span = startSpan(`execute_tool ${tool}`, undefined, parentOf(md), 1, t);
-        span.setAttribute("codex.span.type", "tool");
-        span.setAttribute("gen_ai.operation.name", "execute_tool");
-        span.setAttribute("gen_ai.tool.name", tool);
-        span.setAttribute("gen_ai.tool.call.id", str(md.call_id));
-        span.setAttribute("codex.tool.attempt", num(md.attempt));
-        span.setAttribute("codex.item.type", str(md.item_type));
-        common(span, md);
-        begin(token, span);
-        return;
-      }
-      case Events.toolSuccess:
-      case Events.toolFailure: {
-        const span = finish(token, m, md, false);
-        if (span === undefined) return;
-        span.setAttribute("codex.tool.result", str(md.result) ?? (name === Events.toolSuccess ? "ok" : "error"));
-        span.setAttribute("codex.exit_code", num(md.exit_code));
-        if (name === Events.toolFailure) {
-          const err = errorOf(md);
-          span.setStatus(StatusCode.ERROR, err?.message ?? "tool failed");
-          if (err) span.recordException(err, t);
-        }
-        close(token, span, m, false);
-        return;
-      }
-      case Events.approvalRequested: {
-        const span = startSpan("codex.approval", undefined, parentOf(md), 1, t);
-        span.setAttribute("codex.span.type", "approval");
-        span.setAttribute("gen_ai.tool.name", str(md.tool));
-        span.setAttribute("gen_ai.tool.call.id", str(md.call_id));
-        common(span, md);
-        begin(token, span);
-        return;
-      }
-      case Events.approvalApproved:
-      case Events.approvalDenied:
-      case Events.approvalTimeout: {
-        const span = finish(token, m, md, false);
-        if (span === undefined) return;
-        const decision = name.slice("codex.approval.".length);
-        span.setAttribute("codex.approval.decision", decision);
-        span.setAttribute("codex.approval.source", str(md.source));
-        span.setAttribute("codex.approval.reason", str(md.reason));
-        close(token, span, m, false);
-        return;
-      }
-      case Events.compactionStarted: {
-        const span = startSpan("codex.turn.compaction", undefined, parentOf(md), 1, t);
-        span.setAttribute("codex.span.type", "compaction");
-        common(span, md);
-        begin(token, span);
-        return;
-      }
-      case Events.compactionCompleted:
-      case Events.compactionFailed: {
-        const span = finish(token, m, md, false);
-        if (span === undefined) return;
-        span.setAttribute("codex.compaction.token_savings", num(m.token_savings as number | undefined));
-        if (name === Events.compactionFailed) {
-          const err = errorOf(md);
-          span.setStatus(StatusCode.ERROR, err?.message ?? "compaction failed");
-        }
-        close(token, span, m, false);
-        return;
-      }
+      endRule(span, md, m, t);
+      span.end(t);
+      if (o.thread) releaseTraceEnv(token);
+    } else if (name === Events.threadSpawned) {
+      open.get(token)?.span.setAttribute("codex.pid", num(md.pid));
+    } else if (name === Events.itemUpdate) {
+      open.get(token)?.span.setAttribute("codex.item.status", str(md.status));
     }
   };
 
