@@ -58,6 +58,11 @@ describe("package exports", () => {
     assert.ok(!pkg.dependencies?.hono, "hono must not be a hard dependency");
   });
 
+  it("the JSR package passes deno publish --dry-run (no slow types, license, every export)", () => {
+    const out = sh(bin("deno"), ["publish", "--dry-run", "--allow-dirty", "--quiet"], { env: { NO_COLOR: "1" } });
+    assert.doesNotMatch(out, /error/i, out);
+  });
+
   it("deno.json import map points every bare dependency at an npm: specifier", () => {
     for (const [name, target] of Object.entries(deno.imports as Record<string, string>)) {
       assert.match(target, /^npm:/, `${name} → ${target}`);
