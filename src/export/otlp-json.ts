@@ -68,7 +68,7 @@ export function base64(bytes: Uint8Array): string {
 
 let buf: Uint8Array = new Uint8Array(0);
 let pos = 0;
-const HEXC = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
+const HEXC = new TextEncoder().encode("0123456789abcdef");
 
 function grow(need: number): void {
   let size = buf.length * 2 || 1024;
@@ -175,16 +175,11 @@ const keyCache = new Map<string, Uint8Array>();
 function keyPrefix(key: string): void {
   let pre = keyCache.get(key);
   if (pre === undefined) {
-    const saveBuf = buf;
-    const savePos = pos;
-    buf = new Uint8Array(key.length * 6 + 24);
-    pos = 0;
-    raw('{"key":');
-    str(key);
-    raw(',"value":');
-    pre = buf.slice(0, pos);
-    buf = saveBuf;
-    pos = savePos;
+    pre = withWriter(key.length * 6 + 24, () => {
+      raw('{"key":');
+      str(key);
+      raw(',"value":');
+    }, false).slice();
     if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
     keyCache.set(key, pre);
   }
@@ -301,6 +296,22 @@ export function encodeAttributes(attrs: Attributes): string {
   }, true);
 }
 
+/** Writes `,"<field>":<n>` when `n` is not zero (proto3 JSON leaves zero counts out). */
+function count(field: string, n: number): void {
+  if (n) {
+    raw(`,"${field}":`);
+    raw(String(n));
+  }
+}
+
+/** Writes `,"attributes":[...]` and the dropped-attributes count of a span, event or link. */
+function attributes(attrs: Attributes, dropped: number): void {
+  raw(',"attributes":[');
+  keyValues(attrs, 0);
+  byte(93);
+  count("droppedAttributesCount", dropped);
+}
+
 function span(sp: SpanRecord): void {
   raw('{"traceId":');
   str(sp.traceId);
@@ -324,13 +335,8 @@ function span(sp: SpanRecord): void {
   raw(sp.startTimeUnixNano.toString());
   raw('","endTimeUnixNano":"');
   raw(sp.endTimeUnixNano.toString());
-  raw('","attributes":[');
-  keyValues(sp.attributes, 0);
-  byte(93);
-  if (sp.droppedAttributesCount) {
-    raw(',"droppedAttributesCount":');
-    raw(String(sp.droppedAttributesCount));
-  }
+  byte(34);
+  attributes(sp.attributes, sp.droppedAttributesCount);
   const events = sp.events;
   if (events.length !== 0) {
     raw(',"events":[');
@@ -341,21 +347,12 @@ function span(sp: SpanRecord): void {
       raw(e.timeUnixNano.toString());
       raw('","name":');
       str(e.name);
-      raw(',"attributes":[');
-      keyValues(e.attributes, 0);
-      byte(93);
-      if (e.droppedAttributesCount) {
-        raw(',"droppedAttributesCount":');
-        raw(String(e.droppedAttributesCount));
-      }
+      attributes(e.attributes, e.droppedAttributesCount);
       byte(125);
     }
     byte(93);
   }
-  if (sp.droppedEventsCount) {
-    raw(',"droppedEventsCount":');
-    raw(String(sp.droppedEventsCount));
-  }
+  count("droppedEventsCount", sp.droppedEventsCount);
   const links = sp.links;
   if (links.length !== 0) {
     raw(',"links":[');
@@ -370,21 +367,12 @@ function span(sp: SpanRecord): void {
         raw(',"traceState":');
         str(l.traceState);
       }
-      raw(',"attributes":[');
-      keyValues(l.attributes, 0);
-      byte(93);
-      if (l.droppedAttributesCount) {
-        raw(',"droppedAttributesCount":');
-        raw(String(l.droppedAttributesCount));
-      }
+      attributes(l.attributes, l.droppedAttributesCount);
       byte(125);
     }
     byte(93);
   }
-  if (sp.droppedLinksCount) {
-    raw(',"droppedLinksCount":');
-    raw(String(sp.droppedLinksCount));
-  }
+  count("droppedLinksCount", sp.droppedLinksCount);
   const st = sp.status;
   raw(',"status":{');
   if (st.code) {
@@ -455,10 +443,7 @@ function writeRequest(spans: readonly SpanRecord[], options: EncodeOptions): voi
   raw('{"resourceSpans":[{"resource":{"attributes":[');
   keyValues(options.resource ?? {}, 0);
   byte(93);
-  if (options.resourceDroppedAttributesCount) {
-    raw(',"droppedAttributesCount":');
-    raw(String(options.resourceDroppedAttributesCount));
-  }
+  count("droppedAttributesCount", options.resourceDroppedAttributesCount ?? 0);
   raw('},"scopeSpans":[');
   for (let g = 0; g < groups.length; g++) {
     const group = groups[g];

@@ -5,7 +5,7 @@
  */
 
 const POOL_BYTES = 8192;
-const HEX_DIGITS = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
+const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
 // ASCII bytes decode identically under latin1; one decode call turns the whole pool into a string.
 const latin1 = new TextDecoder("latin1");
 

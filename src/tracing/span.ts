@@ -99,6 +99,12 @@ function truncate(value: AttributeValue, max: number): AttributeValue {
   return value;
 }
 
+// "__proto__" would replace the prototype instead of becoming an attribute.
+function setOwn(attrs: Attributes, key: string, value: AttributeValue): void {
+  if (key === "__proto__") Object.defineProperty(attrs, key, { value, enumerable: true, writable: true, configurable: true });
+  else attrs[key] = value;
+}
+
 function limitedAttributes(
   attrs: Attributes | undefined,
   countLimit: number,
@@ -115,9 +121,7 @@ function limitedAttributes(
         dropped++;
         continue;
       }
-      const val = lengthLimit === Infinity ? v : truncate(v, lengthLimit);
-      if (key === "__proto__") Object.defineProperty(out, key, { value: val, enumerable: true, writable: true, configurable: true });
-      else out[key] = val;
+      setOwn(out, key, lengthLimit === Infinity ? v : truncate(v, lengthLimit));
       n++;
     }
   }
@@ -275,10 +279,7 @@ export class Span implements SpanRecord {
       this.#attrBound = count + 1;
     }
     const max = limits.attributeValueLengthLimit;
-    const v = max === Infinity ? value : truncate(value, max);
-    // "__proto__" would replace the prototype instead of becoming an attribute.
-    if (key === "__proto__") Object.defineProperty(attrs, key, { value: v, enumerable: true, writable: true, configurable: true });
-    else attrs[key] = v;
+    setOwn(attrs, key, max === Infinity ? value : truncate(value, max));
     return this;
   }
 

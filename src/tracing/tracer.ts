@@ -72,31 +72,6 @@ export interface Tracer {
   readonly openSpans: number;
 }
 
-/** Every event the tracer listens to. */
-export const TRACED_EVENTS: readonly string[] = [
-  Events.threadStart,
-  Events.threadStop,
-  Events.threadException,
-  Events.threadSpawned,
-  Events.turnStart,
-  Events.turnStop,
-  Events.turnException,
-  Events.itemStart,
-  Events.itemUpdate,
-  Events.itemStop,
-  Events.itemException,
-  Events.toolStart,
-  Events.toolSuccess,
-  Events.toolFailure,
-  Events.approvalRequested,
-  Events.approvalApproved,
-  Events.approvalDenied,
-  Events.approvalTimeout,
-  Events.compactionStarted,
-  Events.compactionCompleted,
-  Events.compactionFailed,
-];
-
 const TURN_ERRORS = new Set(["failed", "error", "timeout", "aborted"]);
 
 function hostParent(): ParentContext | undefined {
@@ -322,6 +297,14 @@ const ENDS: Record<string, EndRule> = {
   [Events.compactionCompleted]: compactionEnd(false),
   [Events.compactionFailed]: compactionEnd(true),
 };
+
+/** Every event the tracer listens to: the start and end events of its span types, and two updates. */
+export const TRACED_EVENTS: readonly string[] = [
+  ...Object.keys(STARTS),
+  ...Object.keys(ENDS),
+  Events.threadSpawned,
+  Events.itemUpdate,
+];
 
 interface Open {
   span: Span;
