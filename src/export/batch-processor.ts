@@ -6,7 +6,8 @@
  * @module
  */
 import { emit } from "../telemetry/bus.ts";
-import { Events } from "../telemetry/events.ts";
+// Event names as `EventName` literals, not `Events.x`: see src/tracing/tracer.ts.
+import type { EventName } from "../telemetry/events.ts";
 import type { SpanProcessor } from "../tracing/span.ts";
 import type { SpanRecord } from "../tracing/span-record.ts";
 import type { ExportResult, SpanExporter } from "./exporter.ts";
@@ -99,7 +100,7 @@ class Accounting {
       if (only !== undefined && reason !== only) continue;
       this.#pending.delete(reason);
       this.#lastEmit.set(reason, now);
-      emit(Events.exporterDropped, { count: p.count, dropped_total: this.dropped }, {
+      emit("codex.exporter.dropped" satisfies EventName, { count: p.count, dropped_total: this.dropped }, {
         reason,
         ...(p.error === undefined ? {} : { error: p.error }),
       });
@@ -115,7 +116,7 @@ class Accounting {
     }
     this.failedExports++;
     this.lastError = result.error ?? result.reason;
-    emit(Events.exporterFailed, { count: batch, attempts: result.attempts ?? 1 }, {
+    emit("codex.exporter.failed" satisfies EventName, { count: batch, attempts: result.attempts ?? 1 }, {
       reason: result.reason ?? "error",
       error: result.error,
     });

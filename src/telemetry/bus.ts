@@ -5,8 +5,7 @@
  * @module
  */
 import { epochNanos, monotonicMs } from "./clock.ts";
-import { Events } from "./events.ts";
-import type { Handler, Measurements, Metadata } from "./events.ts";
+import type { EventName, Handler, Measurements, Metadata } from "./events.ts";
 
 interface Attached {
   readonly id: string;
@@ -41,6 +40,10 @@ function createState(): BusState {
     warn: (message) => console.warn(message),
   };
 }
+
+// A literal typed `EventName` rather than `Events.warning`: a bundler cannot inline an object
+// property, so that read would put the whole event catalogue into every bundle.
+const WARNING: EventName = "codex.warning";
 
 const holder = globalThis as unknown as { [STATE_KEY]?: BusState };
 const state: BusState = holder[STATE_KEY] ??= createState();
@@ -190,8 +193,8 @@ function dispatch(name: string, measurements: Measurements, metadata: Metadata):
       detach(h.id);
       const message = error instanceof Error ? error.message : String(error);
       state.warn(`[codex] telemetry handler "${h.id}" threw on ${name} and was detached: ${message}`);
-      if (name !== Events.warning) {
-        dispatch(Events.warning, { system_time: epochNanos() }, {
+      if (name !== WARNING) {
+        dispatch(WARNING, { system_time: epochNanos() }, {
           originator: "sdk",
           reason: "handler_failed",
           handler_id: h.id,
@@ -207,7 +210,7 @@ function dispatch(name: string, measurements: Measurements, metadata: Metadata):
  * Emits an event. Adds `system_time` (epoch ns) when missing and `originator: "sdk"` unless the
  * caller set one. With no handler attached this returns at once.
  *
- * @param name Event name (see {@link Events}).
+ * @param name Event name (see {@link EventName}).
  * @param measurements Numeric measurements.
  * @param metadata Metadata.
  * @example Emit a custom event

@@ -29,8 +29,7 @@
  * @module
  */
 import { attach, detach, emit, hasHandlers } from "../telemetry/bus.ts";
-import { Events } from "../telemetry/events.ts";
-import type { Measurements, Metadata } from "../telemetry/events.ts";
+import type { EventName, Measurements, Metadata } from "../telemetry/events.ts";
 import { registerTraceEnv, releaseTraceEnv } from "../telemetry/propagation.ts";
 import type { TraceEnv } from "../telemetry/propagation.ts";
 import { newSpanId, newTraceId } from "./ids.ts";
@@ -72,6 +71,10 @@ export interface Tracer {
   readonly openSpans: number;
 }
 
+// Event names are written as literals typed `EventName` (a typo does not compile) rather than
+// read from the `Events` object: a bundler cannot inline object properties, so `Events.x` would
+// put the whole catalogue into every bundle that uses the tracer.
+const SPAN_FINISHED: EventName = "codex.span.finished";
 const TURN_ERRORS = new Set(["failed", "error", "timeout", "aborted"]);
 
 function hostParent(): ParentContext | undefined {
@@ -170,8 +173,8 @@ interface StartRule {
 
 // The start event of each span type. Names are set after construction (GenAI names that depend
 // on the metadata), attributes in the order the OTLP output has always had them.
-const STARTS: Record<string, StartRule> = {
-  [Events.threadStart]: {
+const STARTS: { [event in EventName]?: StartRule } = {
+  "codex.thread.start": {
     type: "thread",
     start(span, md) {
       span.name = "invoke_agent codex";
@@ -186,7 +189,7 @@ const STARTS: Record<string, StartRule> = {
       if (md.traceSensitive === true && typeof md.input === "string") span.setAttribute("codex.input", md.input);
     },
   },
-  [Events.turnStart]: {
+  "codex.turn.start": {
     type: "turn",
     start(span, md) {
       span.name = "codex.turn";
@@ -194,7 +197,7 @@ const STARTS: Record<string, StartRule> = {
       copyStr(span, md, [...THREAD_IDS, ["codex.turn.id", "turn_id"]]);
     },
   },
-  [Events.itemStart]: {
+  "codex.item.start": {
     type: "item",
     start(span, md) {
       const type = str(md.item_type) ?? "unknown";
@@ -205,7 +208,7 @@ const STARTS: Record<string, StartRule> = {
       copyStr(span, md, [["codex.mcp.server", "server"], ["gen_ai.tool.name", "tool"]]);
     },
   },
-  [Events.toolStart]: {
+  "codex.tool.start": {
     type: "tool",
     start(span, md) {
       const tool = str(md.tool) ?? "unknown";
@@ -218,7 +221,7 @@ const STARTS: Record<string, StartRule> = {
       span.setAttribute("codex.item.type", str(md.item_type));
     },
   },
-  [Events.approvalRequested]: {
+  "codex.approval.requested": {
     type: "approval",
     start(span, md) {
       span.name = "codex.approval";
@@ -226,7 +229,7 @@ const STARTS: Record<string, StartRule> = {
       copyStr(span, md, [["gen_ai.tool.name", "tool"], ["gen_ai.tool.call.id", "call_id"]]);
     },
   },
-  [Events.compactionStarted]: {
+  "codex.turn.compaction.started": {
     type: "compaction",
     start(span) {
       span.name = "codex.turn.compaction";
@@ -282,28 +285,28 @@ const compactionEnd = (failure: boolean): EndRule => (span, md, m) => {
 
 // The end events. `*.exception` events also get status ERROR and an `exception` event before
 // their rule runs (in the handler).
-const ENDS: Record<string, EndRule> = {
-  [Events.threadStop]: threadEnd(false),
-  [Events.threadException]: threadEnd(true),
-  [Events.turnStop]: turnEnd(false),
-  [Events.turnException]: turnEnd(true),
-  [Events.itemStop]: itemEnd(false),
-  [Events.itemException]: itemEnd(true),
-  [Events.toolSuccess]: toolEnd(false),
-  [Events.toolFailure]: toolEnd(true),
-  [Events.approvalApproved]: approvalEnd("approved"),
-  [Events.approvalDenied]: approvalEnd("denied"),
-  [Events.approvalTimeout]: approvalEnd("timeout"),
-  [Events.compactionCompleted]: compactionEnd(false),
-  [Events.compactionFailed]: compactionEnd(true),
+const ENDS: { [event in EventName]?: EndRule } = {
+  "codex.thread.stop": threadEnd(false),
+  "codex.thread.exception": threadEnd(true),
+  "codex.turn.stop": turnEnd(false),
+  "codex.turn.exception": turnEnd(true),
+  "codex.item.stop": itemEnd(false),
+  "codex.item.exception": itemEnd(true),
+  "codex.tool.success": toolEnd(false),
+  "codex.tool.failure": toolEnd(true),
+  "codex.approval.approved": approvalEnd("approved"),
+  "codex.approval.denied": approvalEnd("denied"),
+  "codex.approval.timeout": approvalEnd("timeout"),
+  "codex.turn.compaction.completed": compactionEnd(false),
+  "codex.turn.compaction.failed": compactionEnd(true),
 };
 
 /** Every event the tracer listens to: the start and end events of its span types, and two updates. */
 export const TRACED_EVENTS: readonly string[] = [
   ...Object.keys(STARTS),
   ...Object.keys(ENDS),
-  Events.threadSpawned,
-  Events.itemUpdate,
+  "codex.thread.spawned" satisfies EventName,
+  "codex.item.update" satisfies EventName,
 ];
 
 interface Open {
@@ -344,7 +347,7 @@ export function createTracer(options: TracerOptions): Tracer {
       } catch {
         // processors must not throw; if one does, the span is lost but the host goes on
       }
-      if (hasHandlers(Events.spanFinished)) emit(Events.spanFinished, {}, { span });
+      if (hasHandlers(SPAN_FINISHED)) emit(SPAN_FINISHED, {}, { span });
     },
     forceFlush: () => processor.forceFlush(),
     shutdown: () => processor.shutdown(),
@@ -392,8 +395,8 @@ export function createTracer(options: TracerOptions): Tracer {
   const handler = (name: string, m: Readonly<Measurements>, md: Readonly<Metadata>): void => {
     const token = str(md.span_token);
     if (token === undefined) return;
-    const startRule = STARTS[name];
-    const endRule = ENDS[name];
+    const startRule = STARTS[name as EventName];
+    const endRule = ENDS[name as EventName];
     if (disabled.has(token)) {
       if (endRule !== undefined) disabled.delete(token);
       return;
@@ -426,9 +429,9 @@ export function createTracer(options: TracerOptions): Tracer {
       endRule(span, md, m, t);
       span.end(t);
       if (o.thread) releaseTraceEnv(token);
-    } else if (name === Events.threadSpawned) {
+    } else if (name === "codex.thread.spawned") {
       open.get(token)?.span.setAttribute("codex.pid", num(md.pid));
-    } else if (name === Events.itemUpdate) {
+    } else if (name === "codex.item.update") {
       open.get(token)?.span.setAttribute("codex.item.status", str(md.status));
     }
   };
