@@ -165,9 +165,9 @@ function fail(span: Span, md: Readonly<Metadata>, fallback: string, t: bigint | 
 
 /** A span type: how its start event names and describes it. */
 interface StartRule {
-  /** `codex.span.type`. */
+  /** `codex.span.type`, the span's first attribute. */
   type: string;
-  /** Span name and start attributes. */
+  /** Span name and the other start attributes. */
   start(span: Span, md: Readonly<Metadata>): void;
 }
 
@@ -178,7 +178,6 @@ const STARTS: { [event in EventName]?: StartRule } = {
     type: "thread",
     start(span, md) {
       span.name = "invoke_agent codex";
-      span.setAttribute("codex.span.type", "thread");
       span.setAttribute("gen_ai.operation.name", "invoke_agent");
       span.setAttribute("gen_ai.provider.name", "openai");
       span.setAttribute("gen_ai.agent.name", "codex");
@@ -193,7 +192,6 @@ const STARTS: { [event in EventName]?: StartRule } = {
     type: "turn",
     start(span, md) {
       span.name = "codex.turn";
-      span.setAttribute("codex.span.type", "turn");
       copyStr(span, md, [...THREAD_IDS, ["codex.turn.id", "turn_id"]]);
     },
   },
@@ -202,7 +200,6 @@ const STARTS: { [event in EventName]?: StartRule } = {
     start(span, md) {
       const type = str(md.item_type) ?? "unknown";
       span.name = `codex.item ${type}`;
-      span.setAttribute("codex.span.type", "item");
       span.setAttribute("codex.item.id", str(md.item_id));
       span.setAttribute("codex.item.type", type);
       copyStr(span, md, [["codex.mcp.server", "server"], ["gen_ai.tool.name", "tool"]]);
@@ -213,7 +210,6 @@ const STARTS: { [event in EventName]?: StartRule } = {
     start(span, md) {
       const tool = str(md.tool) ?? "unknown";
       span.name = `execute_tool ${tool}`;
-      span.setAttribute("codex.span.type", "tool");
       span.setAttribute("gen_ai.operation.name", "execute_tool");
       span.setAttribute("gen_ai.tool.name", tool);
       span.setAttribute("gen_ai.tool.call.id", str(md.call_id));
@@ -225,7 +221,6 @@ const STARTS: { [event in EventName]?: StartRule } = {
     type: "approval",
     start(span, md) {
       span.name = "codex.approval";
-      span.setAttribute("codex.span.type", "approval");
       copyStr(span, md, [["gen_ai.tool.name", "tool"], ["gen_ai.tool.call.id", "call_id"]]);
     },
   },
@@ -233,7 +228,6 @@ const STARTS: { [event in EventName]?: StartRule } = {
     type: "compaction",
     start(span) {
       span.name = "codex.turn.compaction";
-      span.setAttribute("codex.span.type", "compaction");
     },
   },
 };
@@ -410,6 +404,7 @@ export function createTracer(options: TracerOptions): Tracer {
     if (startRule !== undefined) {
       const thread = startRule.type === "thread";
       const span = startSpan("", undefined, thread ? hostParent() : parentOf(md), 1, t);
+      span.setAttribute("codex.span.type", startRule.type);
       startRule.start(span, md);
       common(span, md);
       open.set(token, { span, thread });
