@@ -19,8 +19,9 @@
  * the message; exceptions also add an `exception` event.
  *
  * Host trace context: the thread span's parent is the span active in `@opentelemetry/api` when
- * the run starts (`trace.getSpanContext(context.active())`). Across `await`s that needs a context
- * manager registered by the host: on Node, Bun and Deno `AsyncLocalStorageContextManager` from
+ * the run starts (what `trace.getSpanContext(context.active())` returns, read through the API's
+ * global: see `trace-context.ts`). Across `await`s that needs a context manager registered by
+ * the host: on Node, Bun and Deno `AsyncLocalStorageContextManager` from
  * `@opentelemetry/context-async-hooks` (what `NodeSDK` registers; tested here with an equivalent
  * `AsyncLocalStorage` manager on all three). Without one, `context.active()` is always the root
  * context and runs start their own traces. The thread span's W3C context goes to the CLI as
