@@ -6,6 +6,7 @@
  * JSON becomes a {@link MalformedLine} instead of an exception: the stream goes on.
  * @module
  */
+import { hasBunSpawn } from "../runtime/bun/spawner.ts";
 
 /** A line that was not valid JSON. */
 export class MalformedLine {
@@ -76,24 +77,26 @@ const NL = 10;
 export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDecoder {
   const maxLine = options.maxLineBytes ?? 268_435_456;
   const td = new TextDecoder();
+  const nativeSplit = hasBunSpawn();
   let pending: Uint8Array[] = [];
   let pendingLen = 0;
   let overflow = false;
 
+  // JSON.parse takes a trailing CR as whitespace, so CRLF and blank lines cost nothing on the
+  // hot path: they are only looked at when a line fails to parse.
   const line = (text: string, bytes: number, out: JsonlRecord[]): void => {
-    let s = text;
-    const n = s.length;
-    if (n === 0) return;
-    if (s.charCodeAt(n - 1) === 13) {
-      s = s.slice(0, n - 1);
-      if (s.length === 0) return;
-    }
+    if (text.length === 0) return;
     try {
-      out.push(JSON.parse(s));
+      out.push(JSON.parse(text));
     } catch (error) {
-      if (s.trim() === "") return;
-      out.push(new MalformedLine(s, (error as Error).message, bytes));
+      malformed(text, (error as Error).message, bytes, out);
     }
+  };
+
+  const malformed = (text: string, error: string, bytes: number, out: JsonlRecord[]): void => {
+    const s = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
+    if (s.trim() === "") return;
+    out.push(new MalformedLine(s, error, bytes >= 0 ? bytes : new TextEncoder().encode(text).length));
   };
 
   const joinPending = (tail: Uint8Array): Uint8Array => {
@@ -162,17 +165,24 @@ export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDeco
       }
       const last = chunk.lastIndexOf(NL);
       if (last >= start) {
-        // One decode for every complete line in this chunk, then split the string.
+        // One decode for every complete line in this chunk, then the split that is cheaper on
+        // this engine (100 MB in memory: JSC 205–290 ms with split vs 315–395 with the loop;
+        // V8 546–592 ms with the loop vs 627–641 with split).
         const text = td.decode(chunk.subarray(start, last));
-        let i = 0;
-        for (;;) {
-          const j = text.indexOf("\n", i);
-          if (j === -1) {
-            line(i === 0 ? text : text.slice(i), -1, out);
-            break;
+        if (nativeSplit) {
+          const lines = text.split("\n");
+          for (let k = 0; k < lines.length; k++) line(lines[k], -1, out);
+        } else {
+          let i = 0;
+          for (;;) {
+            const j = text.indexOf("\n", i);
+            if (j === -1) {
+              line(i === 0 ? text : text.slice(i), -1, out);
+              break;
+            }
+            line(text.slice(i, j), -1, out);
+            i = j + 1;
           }
-          line(text.slice(i, j), -1, out);
-          i = j + 1;
         }
       }
       if (last + 1 < chunk.length) keep(chunk.subarray(last + 1));
