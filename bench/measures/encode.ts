@@ -75,7 +75,8 @@ export function benchEncode(): Row[] {
     { name: "stringify floor", run: () => JSON.stringify(tree) },
   ], { fixedN: 1, rounds: 9, opsPerRun: spans.length, warmupMs: 300 });
   const vsTransformer = t["otlp-transformer"] / t["ours+utf8"];
-  const vsFloor = t["ours"] / t["stringify floor"];
+  // The floor only builds a string; ours writes the finished UTF-8 body, which is what is sent.
+  const vsFloor = t["ours+utf8"] / t["stringify floor"];
   return [
     {
       measure: "OTLP/JSON encode, 10k spans × 20 attrs (to bytes)",
@@ -86,8 +87,8 @@ export function benchEncode(): Row[] {
       met: vsTransformer >= 2,
     },
     {
-      measure: "OTLP/JSON encode, 10k spans × 20 attrs (to string)",
-      ours: `${t["ours"].toFixed(0)} ns/span`,
+      measure: "OTLP/JSON encode vs JSON.stringify of the OTLP tree",
+      ours: `${t["ours+utf8"].toFixed(0)} ns/span (bytes; as a string ${t["ours"].toFixed(0)})`,
       versus: `JSON.stringify floor ${t["stringify floor"].toFixed(0)} ns/span`,
       ratio: `${vsFloor.toFixed(2)}× floor`,
       target: "≤ 1× floor",

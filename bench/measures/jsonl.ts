@@ -107,7 +107,7 @@ export async function benchJsonl(): Promise<Row[]> {
         return Promise.resolve();
       },
     },
-  ], 3);
+  ], 5);
   const mb = size / 1024 / 1024;
   return [
     {

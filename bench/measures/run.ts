@@ -35,7 +35,7 @@ export async function benchRun(): Promise<Row[]> {
         run: () => ours.startThread({ skipGitRepoCheck: true }).run("bench prompt"),
       },
       { name: "official", run: () => official.startThread({ skipGitRepoCheck: true }).run("bench prompt") },
-    ], 21, 2);
+    ], 31, 3);
     await telemetry.flush();
     const status = telemetry.status();
     const ratio = t.ours / t.official;
