@@ -32,7 +32,11 @@ export class Codex {
   #binary: Promise<ResolvedBinary> | undefined;
   readonly #host: ThreadHost;
 
-  /** @param options Executable, API key, base URL, environment, config, spawner, kill grace. */
+  /**
+   * Creates a client; nothing is spawned until a thread runs.
+   *
+   * @param options Executable, API key, base URL, environment, config, spawner, kill grace.
+   */
   constructor(options: CodexOptions = {}) {
     this.#options = { ...options };
     this.#host = {

@@ -59,6 +59,8 @@ export class CodexExecError extends Error {
   /** Process id of the CLI, when it was spawned. */
   readonly pid: number | undefined;
   /**
+   * Creates the error.
+   *
    * @param code Stable error code.
    * @param message What went wrong and what to do next.
    * @param details Exit code, signal, stderr tail, thread id, cause.

@@ -40,6 +40,8 @@ export class ConfigError extends Error {
   /** The environment variable or option at fault. */
   readonly variable: string;
   /**
+   * Creates the error.
+   *
    * @param code Stable code.
    * @param variable The variable or option name.
    * @param message What is wrong and how to fix it.

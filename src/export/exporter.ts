@@ -54,6 +54,8 @@ export class OtlpExportError extends Error {
   /** HTTP status, when there was a response. */
   readonly status?: number;
   /**
+   * Creates the error.
+   *
    * @param code Stable code.
    * @param message What happened and what to do.
    * @param status HTTP status.

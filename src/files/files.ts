@@ -137,7 +137,11 @@ export class Files {
   readonly #ttlMs: number;
   readonly #now: () => number;
 
-  /** @param options Staging directory, default TTL, clock. */
+  /**
+   * Creates a staging area (the directory is made on first use).
+   *
+   * @param options Staging directory, default TTL, clock.
+   */
   constructor(options: FilesOptions = {}) {
     this.#dir = options.stagingDir;
     this.#ttlMs = options.ttlMs ?? 86_400_000;

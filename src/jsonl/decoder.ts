@@ -17,6 +17,8 @@ export class MalformedLine {
   /** The line's length in bytes before any cut. */
   readonly bytes: number;
   /**
+   * Describes a line that did not parse.
+   *
    * @param line The raw line.
    * @param error Why it did not parse.
    * @param bytes Its length in bytes.

@@ -81,7 +81,11 @@ export class ByteTail {
   readonly #limit: number;
   #chunks: Uint8Array[] = [];
   #size = 0;
-  /** @param limit Bytes kept. */
+  /**
+   * Creates an empty tail.
+   *
+   * @param limit Bytes kept.
+   */
   constructor(limit = 65536) {
     this.#limit = limit;
   }

@@ -53,6 +53,8 @@ export class TelemetryError extends Error {
   /** Stable error code. */
   readonly code: "handler_exists" | "invalid_handler";
   /**
+   * Creates the error.
+   *
    * @param code Stable error code.
    * @param message What went wrong and what to do.
    */
