@@ -117,27 +117,6 @@ export async function terminate(proc: SpawnedProcess, graceMs: number): Promise<
   proc.kill("SIGKILL");
 }
 
-interface EnvHolder {
-  process?: { env?: Record<string, string | undefined> };
-  Deno?: { env?: { toObject(): Record<string, string> } };
-}
-
-/**
- * The host's environment (`process.env`, else `Deno.env` when allowed), or `{}`.
- *
- * @returns A copy.
- */
-export function hostEnv(): Record<string, string | undefined> {
-  const g = globalThis as EnvHolder;
-  try {
-    if (g.process?.env !== undefined) return { ...g.process.env };
-    if (g.Deno?.env !== undefined) return g.Deno.env.toObject();
-  } catch {
-    // Deno without --allow-env: no host environment.
-  }
-  return {};
-}
-
 const TRIPLES: Record<string, string> = {
   "linux-x64": "x86_64-unknown-linux-musl",
   "linux-arm64": "aarch64-unknown-linux-musl",

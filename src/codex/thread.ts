@@ -15,7 +15,8 @@ import { buildArgv, buildEnv } from "./args.ts";
 import { CodexExecError } from "./errors.ts";
 import { isKnownEvent } from "./events.ts";
 import type { ThreadEvent, ToolCallRequiredEvent, Usage } from "./events.ts";
-import { delay, hostEnv, notFound, RunControl, terminate, WOKEN } from "./exec.ts";
+import { delay, notFound, RunControl, terminate, WOKEN } from "./exec.ts";
+import { runtimeEnv } from "../runtime/env.ts";
 import type { ResolvedBinary } from "./exec.ts";
 import type { ThreadItem } from "./items.ts";
 import type {
@@ -227,7 +228,7 @@ export class Thread {
         schemaFile = fs.join(schemaDir, "schema.json");
         await fs.writeFile(schemaFile, JSON.stringify(schema));
       }
-      const host = hostEnv();
+      const host = runtimeEnv();
       const binary: ResolvedBinary = codex.codexPathOverride
         ? { path: codex.codexPathOverride, pathDirs: [] }
         : await this.#host.resolveBinary(codex.env ?? host);

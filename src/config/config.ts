@@ -68,7 +68,7 @@ export interface TlsOptions {
 export interface TelemetryOptions {
   /** Environment variables read before the runtime's own (the only source on Workers). */
   env?: Record<string, string | undefined>;
-  /** Also read the runtime environment (`process.env`, `Deno.env`, `Bun.env`). @default true */
+  /** Also read the runtime environment (Node's `process.env`, Deno's or Bun's env). @default true */
   readRuntimeEnv?: boolean;
   /** Turns export on or off, overriding `CODEX_OTLP_ENABLE` / `OTEL_SDK_DISABLED`. */
   enabled?: boolean;

@@ -29,7 +29,7 @@ export interface DebugFeedOptions {
   redact?: DebugRedactOptions;
   /**
    * Environment whose API keys and OTLP header values are scrubbed from every string.
-   * @default the runtime's environment where readable (`process.env`, `Deno.env` with permission, `Bun.env`), else `{}`
+   * @default the runtime's environment where readable (Node's `process.env`, Deno's env with permission, Bun's env), else `{}`
    */
   env?: Readonly<Record<string, string | undefined>>;
   /** Longest string kept in an entry. @default 4096 */

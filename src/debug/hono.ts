@@ -118,14 +118,14 @@ function problem(c: Context, status: 400 | 401 | 403, error: string, message: st
  *
  * @param options The feed, the token, and stream tuning.
  * @returns A Hono app.
- * @example Mount under /debug on Deno
+ * @example Mount under /debug (serve `app.fetch` with `@hono/node-server`, Bun's or Deno's `serve`)
  * ```ts
  * import { Hono } from "hono";
  * import { createDebugFeed } from "@codex-otel/sdk";
  * import { debugRoutes } from "@codex-otel/sdk/hono";
  * const app = new Hono();
  * app.route("/debug", debugRoutes({ feed: createDebugFeed(), token: "change-me" }));
- * Deno.serve({ hostname: "127.0.0.1", port: 4319 }, app.fetch);
+ * const handler = app.fetch; // hand it to your server
  * ```
  */
 export function debugRoutes(options: DebugRoutesOptions): Hono {
