@@ -119,3 +119,24 @@ export class ByteTail {
     return new TextDecoder().decode(all.subarray(start));
   }
 }
+
+/**
+ * Reads a byte stream to its end into a {@link ByteTail} (stderr of the Bun and Deno adapters).
+ * Best effort: a broken pipe ends the tail instead of failing the run.
+ *
+ * @param stream The stream to drain.
+ * @param tail Where its last bytes are kept.
+ * @returns Once the stream ended or broke.
+ */
+export async function drainToTail(stream: ReadableStream<Uint8Array>, tail: ByteTail): Promise<void> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      tail.push(value);
+    }
+  } catch {
+    // stderr is best effort: a broken pipe ends the tail.
+  }
+}

@@ -4,7 +4,7 @@
  * Typed with local structural types, so this file compiles without `bun-types`.
  * @module
  */
-import { ByteTail } from "../spawner.ts";
+import { ByteTail, drainToTail } from "../spawner.ts";
 import type { ExitStatus, SpawnedProcess, Spawner, SpawnOptions } from "../spawner.ts";
 
 interface BunSubprocess {
@@ -35,19 +35,6 @@ function bunGlobal(): BunGlobal | undefined {
  */
 export function hasBunSpawn(): boolean {
   return typeof bunGlobal()?.spawn === "function";
-}
-
-async function drain(stream: ReadableStream<Uint8Array>, tail: ByteTail): Promise<void> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      tail.push(value);
-    }
-  } catch {
-    // stderr is best effort: a broken pipe ends the tail.
-  }
 }
 
 /**
@@ -96,7 +83,7 @@ export function bunSpawner(): Spawner {
         },
       );
       const tail = new ByteTail(options.stderrTailBytes);
-      void drain(child.stderr, tail);
+      void drainToTail(child.stderr, tail);
       try {
         if (options.stdin !== undefined) child.stdin?.write(options.stdin);
         child.stdin?.end();

@@ -5,7 +5,7 @@
  * signals the whole group. Typed with local structural types.
  * @module
  */
-import { ByteTail } from "../spawner.ts";
+import { ByteTail, drainToTail } from "../spawner.ts";
 import type { ExitStatus, SpawnedProcess, Spawner, SpawnOptions } from "../spawner.ts";
 
 interface DenoChild {
@@ -32,19 +32,6 @@ function denoGlobal(): DenoGlobal | undefined {
  */
 export function hasDenoCommand(): boolean {
   return typeof denoGlobal()?.Command === "function";
-}
-
-async function drain(stream: ReadableStream<Uint8Array>, tail: ByteTail): Promise<void> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      tail.push(value);
-    }
-  } catch {
-    // stderr is best effort.
-  }
 }
 
 /**
@@ -92,7 +79,7 @@ export function denoSpawner(): Spawner {
         return { code: s.signal ? null : s.code, signal: s.signal ?? null };
       });
       const tail = new ByteTail(options.stderrTailBytes);
-      void drain(child.stderr, tail);
+      void drainToTail(child.stderr, tail);
       void (async () => {
         const writer = child.stdin.getWriter();
         try {
