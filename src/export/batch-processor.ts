@@ -79,6 +79,20 @@ class Accounting {
   #pending = new Map<string, { count: number; error?: string }>();
   #lastEmit = new Map<string, number>();
 
+  /** The counters as {@link ProcessorStats}, with the processor's own queue figures. */
+  stats(queued: number, inFlight: number): ProcessorStats {
+    return {
+      produced: this.produced,
+      exported: this.exported,
+      dropped: this.dropped,
+      droppedByReason: { ...this.byReason },
+      queued,
+      inFlight,
+      failedExports: this.failedExports,
+      ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+    };
+  }
+
   drop(reason: string, count: number, error?: string): void {
     if (count <= 0) return;
     this.dropped += count;
@@ -276,16 +290,7 @@ export function batchProcessor(
       await exporter.shutdown?.();
     },
     stats(): ProcessorStats {
-      return {
-        produced: acc.produced,
-        exported: acc.exported,
-        dropped: acc.dropped,
-        droppedByReason: { ...acc.byReason },
-        queued: waiting() + inFlight,
-        inFlight,
-        failedExports: acc.failedExports,
-        ...(acc.lastError === undefined ? {} : { lastError: acc.lastError }),
-      };
+      return acc.stats(waiting() + inFlight, inFlight);
     },
   };
 }
@@ -334,16 +339,7 @@ export function immediateProcessor(exporter: SpanExporter, hooks: ProcessorHooks
       await exporter.shutdown?.();
     },
     stats(): ProcessorStats {
-      return {
-        produced: acc.produced,
-        exported: acc.exported,
-        dropped: acc.dropped,
-        droppedByReason: { ...acc.byReason },
-        queued: pending,
-        inFlight: pending,
-        failedExports: acc.failedExports,
-        ...(acc.lastError === undefined ? {} : { lastError: acc.lastError }),
-      };
+      return acc.stats(pending, pending);
     },
   };
 }

@@ -6,18 +6,12 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { bin, ROOT } from "../support/paths.ts";
-import { startOtlpReceiver } from "../support/otlp-receiver.ts";
+import { startOtlpReceiver, useOtlpReceiver } from "../support/otlp-receiver.ts";
 import type { OtlpReceiver } from "../support/otlp-receiver.ts";
 
 describe("Deno with only --allow-net", () => {
   let rx: OtlpReceiver;
-  before(async () => {
-    rx = await startOtlpReceiver({ int64AsString: true });
-  });
-  after(async () => {
-    await rx.close();
-    assert.equal(rx.invalid, 0);
-  });
+  useOtlpReceiver((r) => (rx = r));
 
   it("configures from the explicit env and exports without env or file permissions", { timeout: 60_000 }, async () => {
     const script = join(ROOT, "tests/support/otlp-deno-net-only.ts");

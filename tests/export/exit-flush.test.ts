@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { bin, ROOT } from "../support/paths.ts";
-import { startOtlpReceiver } from "../support/otlp-receiver.ts";
+import { startOtlpReceiver, useOtlpReceiver } from "../support/otlp-receiver.ts";
 import type { OtlpReceiver } from "../support/otlp-receiver.ts";
 
 const runtimes: Record<string, string[]> = {
@@ -16,13 +16,7 @@ const runtimes: Record<string, string[]> = {
 
 describe("spans left in the queue at exit", () => {
   let rx: OtlpReceiver;
-  before(async () => {
-    rx = await startOtlpReceiver({ int64AsString: true });
-  });
-  after(async () => {
-    await rx.close();
-    assert.equal(rx.invalid, 0);
-  });
+  useOtlpReceiver((r) => (rx = r));
 
   for (const [name, cmd] of Object.entries(runtimes)) {
     it(`are exported when a ${name} script returns without flush()`, { timeout: 60_000 }, async () => {

@@ -8,6 +8,8 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import { gunzipSync } from "node:zlib";
+import { after, before } from "node:test";
+import assert from "node:assert/strict";
 import { countSpans, validateTraces } from "./otlp-schema.ts";
 
 /** One scripted answer. */
@@ -189,4 +191,22 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Starts a receiver before the enclosing suite and closes it after, asserting that every payload
+ * it saw was valid OTLP.
+ *
+ * @param bind Receives the started receiver.
+ */
+export function useOtlpReceiver(bind: (rx: OtlpReceiver) => void): void {
+  let rx: OtlpReceiver | undefined;
+  before(async () => {
+    rx = await startOtlpReceiver({ int64AsString: true });
+    bind(rx);
+  });
+  after(async () => {
+    await rx?.close();
+    assert.equal(rx?.invalid, 0, "every payload the receiver saw was valid OTLP");
+  });
 }
