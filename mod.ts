@@ -34,7 +34,7 @@ export {
 export type { SpanHandle, SpanOptions } from "./src/telemetry/bus.ts";
 export { attachDefaultLogger, detachDefaultLogger, formatText } from "./src/telemetry/logger.ts";
 export type { LoggerOptions, LogLevel } from "./src/telemetry/logger.ts";
-export { REDACTED, redactMetadata } from "./src/telemetry/redact.ts";
+export { isCredentialKey, REDACTED, redactMetadata } from "./src/telemetry/redact.ts";
 export { epochNanos } from "./src/telemetry/clock.ts";
 export { registerTraceEnv, releaseTraceEnv, traceEnvFor } from "./src/telemetry/propagation.ts";
 export type { TraceEnv } from "./src/telemetry/propagation.ts";

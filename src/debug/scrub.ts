@@ -5,7 +5,7 @@
  * stored, let alone served.
  * @module
  */
-import { REDACTED } from "../telemetry/redact.ts";
+import { isCredentialKey, REDACTED } from "../telemetry/redact.ts";
 
 /** A JSON value as the feed stores and serves it. */
 export type JsonValue =
@@ -16,11 +16,6 @@ export type JsonValue =
   | JsonValue[]
   | { [key: string]: JsonValue };
 
-// Credentials wherever they appear as keys (metadata, nested objects, span attributes). Ours
-// (span_token, parent_token) and token counts are safe.
-const SECRET_KEY =
-  /(api[_-]?key|authorization|secret|password|passwd|bearer|cookie|credential|private[_-]?key|(^|[._-])headers?$|(^|[._-])token$|(^|[._-])(cert|key)(file)?$|certificate)/i;
-const SAFE_KEYS = new Set(["span_token", "parent_token", "token_savings", "tool", "item_type"]);
 // Keys that hold the prompt: `input` in thread metadata, GenAI prompt attributes on spans.
 const PROMPT_KEY =
   /^(input|prompt|prompts)$|(^|\.)(input|prompt|prompts)$|^gen_ai\.(prompt|input\.messages|system_instructions)/i;
@@ -106,8 +101,7 @@ export class Scrubber {
    * @returns `true` when the value must be replaced.
    */
   isSecretKey(key: string): boolean {
-    if (SAFE_KEYS.has(key)) return false;
-    if (SECRET_KEY.test(key)) return true;
+    if (isCredentialKey(key)) return true;
     for (const k of this.#keys) if (k.test(key)) return true;
     return false;
   }

@@ -9,9 +9,28 @@ import type { Metadata } from "./events.ts";
 export const REDACTED = "[redacted]";
 
 const SENSITIVE_KEYS = new Set(["input", "prompt", "prompts"]);
-// Keys whose values are credentials wherever they appear. span_token/parent_token are ours and safe.
-const SECRET_KEY = /(api[_-]?key|authorization|secret|password|passwd|bearer|cookie|private[_-]?key|(^|_)headers$|(^|_)token$)/i;
-const SAFE_KEYS = new Set(["span_token", "parent_token", "token_savings"]);
+// Keys whose values are credentials wherever they appear (metadata, nested objects, span
+// attributes). Ours (span_token, parent_token) and token counts are safe.
+const SECRET_KEY =
+  /(api[_-]?key|authorization|secret|password|passwd|bearer|cookie|credential|private[_-]?key|(^|[._-])headers?$|(^|[._-])token$|(^|[._-])(cert|key)(file)?$|certificate)/i;
+const SAFE_KEYS = new Set(["span_token", "parent_token", "token_savings", "tool", "item_type"]);
+
+/**
+ * Whether a metadata key or attribute name holds a credential (API keys, authorization and
+ * header values, tokens, certificate and key files). The logger and the debug feed share it.
+ *
+ * @param key Object key or attribute name.
+ * @returns `true` when the value must never be shown.
+ * @example
+ * ```ts
+ * import { isCredentialKey } from "./redact.ts";
+ * isCredentialKey("otlp_headers"); // true
+ * isCredentialKey("span_token"); // false
+ * ```
+ */
+export function isCredentialKey(key: string): boolean {
+  return !SAFE_KEYS.has(key) && SECRET_KEY.test(key);
+}
 
 /**
  * Returns a copy of `metadata` safe to show: credentials always replaced by `[redacted]`, and the
@@ -39,7 +58,7 @@ function redactObject(value: unknown, keepPrompt: boolean, depth: number): unkno
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     const v = (value as Record<string, unknown>)[key];
-    if (!SAFE_KEYS.has(key) && SECRET_KEY.test(key)) out[key] = v === undefined ? v : REDACTED;
+    if (isCredentialKey(key)) out[key] = v === undefined ? v : REDACTED;
     else if (!keepPrompt && depth === 0 && SENSITIVE_KEYS.has(key)) {
       out[key] = v === undefined ? v : REDACTED;
     } else out[key] = redactObject(v, keepPrompt, depth + 1);

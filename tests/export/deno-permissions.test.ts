@@ -1,12 +1,12 @@
 // The core needs no permission but the network: under Deno with only --allow-net (no env, read,
 // run or sys access) configure() reads the explicit env, ignores the unreadable runtime env
 // without throwing, and exports to the receiver.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { bin, ROOT } from "../support/paths.ts";
-import { startOtlpReceiver, useOtlpReceiver } from "../support/otlp-receiver.ts";
+import { useOtlpReceiver } from "../support/otlp-receiver.ts";
 import type { OtlpReceiver } from "../support/otlp-receiver.ts";
 
 describe("Deno with only --allow-net", () => {

@@ -1,11 +1,11 @@
 // A script that ends spans and exits without calling flush() still exports them: the pipeline
 // flushes on the runtime's beforeExit (Node, Bun and Deno).
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { bin, ROOT } from "../support/paths.ts";
-import { startOtlpReceiver, useOtlpReceiver } from "../support/otlp-receiver.ts";
+import { useOtlpReceiver } from "../support/otlp-receiver.ts";
 import type { OtlpReceiver } from "../support/otlp-receiver.ts";
 
 const runtimes: Record<string, string[]> = {

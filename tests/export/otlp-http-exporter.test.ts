@@ -1,4 +1,4 @@
-import { after, before, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { batchProcessor } from "../../src/export/batch-processor.ts";
 import type { AccountingProcessor, BatchOptions } from "../../src/export/batch-processor.ts";
