@@ -40,7 +40,6 @@ export function jsonString(s: string): string {
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /**
  * Standard base64 (with padding) of bytes, as proto3 JSON wants for `bytes` fields.
@@ -49,18 +48,10 @@ const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
  * @returns Base64 text.
  */
 export function base64(bytes: Uint8Array): string {
-  let out = "";
-  const n = bytes.length;
-  let i = 0;
-  for (; i + 2 < n; i += 3) {
-    const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    out += B64[v >>> 18] + B64[(v >>> 12) & 63] + B64[(v >>> 6) & 63] + B64[v & 63];
-  }
-  if (i < n) {
-    const v = (bytes[i] << 16) | ((i + 1 < n ? bytes[i + 1] : 0) << 8);
-    out += B64[v >>> 18] + B64[(v >>> 12) & 63] + (i + 1 < n ? B64[(v >>> 6) & 63] : "=") + "=";
-  }
-  return out;
+  // btoa takes a binary string; built in chunks so that the argument list stays small.
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
 }
 
 // ---- byte writer: the request body is built as UTF-8 bytes directly (one pass per string, no
@@ -94,6 +85,11 @@ function byte(c: number): void {
   buf[pos++] = c;
 }
 
+// The byte after the backslash for the ASCII characters JSON escapes: a short escape for these
+// seven, `u` (\u00XX) for the other control characters, 0 for characters written as they are.
+const ESCAPE = new Uint8Array(128).fill(117, 0, 32);
+for (let i = 0; i < 7; i++) ESCAPE['\b\t\n\f\r"\\'.charCodeAt(i)] = 'btnfr"\\'.charCodeAt(i);
+
 /** Writes a JSON string literal as UTF-8: escapes as JSON.stringify does, lone surrogates as \udXXX. */
 function str(s: string): void {
   const n = s.length;
@@ -104,47 +100,25 @@ function str(s: string): void {
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x80) {
-      if (c >= 0x20 && c !== 34 && c !== 92) {
+      const e = ESCAPE[c];
+      if (e === 0) {
         b[p++] = c;
         continue;
       }
-      b[p++] = 92;
-      switch (c) {
-        case 34:
-          b[p++] = 34;
-          break;
-        case 92:
-          b[p++] = 92;
-          break;
-        case 10:
-          b[p++] = 110;
-          break;
-        case 13:
-          b[p++] = 114;
-          break;
-        case 9:
-          b[p++] = 116;
-          break;
-        case 8:
-          b[p++] = 98;
-          break;
-        case 12:
-          b[p++] = 102;
-          break;
-        default:
-          b[p++] = 117;
-          b[p++] = 48;
-          b[p++] = 48;
-          b[p++] = HEXC[c >> 4];
-          b[p++] = HEXC[c & 15];
+      if (e !== 117) {
+        b[p++] = 92;
+        b[p++] = e;
+        continue;
       }
     } else if (c < 0x800) {
       b[p++] = 0xc0 | (c >> 6);
       b[p++] = 0x80 | (c & 63);
+      continue;
     } else if (c < 0xd800 || c > 0xdfff) {
       b[p++] = 0xe0 | (c >> 12);
       b[p++] = 0x80 | ((c >> 6) & 63);
       b[p++] = 0x80 | (c & 63);
+      continue;
     } else {
       const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
       if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
@@ -154,15 +128,16 @@ function str(s: string): void {
         b[p++] = 0x80 | ((cp >> 6) & 63);
         b[p++] = 0x80 | (cp & 63);
         i++;
-      } else {
-        b[p++] = 92;
-        b[p++] = 117;
-        b[p++] = HEXC[c >> 12];
-        b[p++] = HEXC[(c >> 8) & 15];
-        b[p++] = HEXC[(c >> 4) & 15];
-        b[p++] = HEXC[c & 15];
+        continue;
       }
     }
+    // \uXXXX: control characters (\u00XX) and lone surrogates.
+    b[p++] = 92;
+    b[p++] = 117;
+    b[p++] = HEXC[c >> 12];
+    b[p++] = HEXC[(c >> 8) & 15];
+    b[p++] = HEXC[(c >> 4) & 15];
+    b[p++] = HEXC[c & 15];
   }
   b[p++] = 34;
   pos = p;
@@ -191,18 +166,22 @@ function keyPrefix(key: string): void {
   pos = p;
 }
 
+/** Writes `{"<field>":"<text>"}`: 64-bit integers and non-finite doubles are JSON strings. */
+function quoted(field: string, text: string): void {
+  raw(field);
+  raw(text);
+  raw('"}');
+}
+
 function numberValue(v: number): void {
   // Integers in int64 range are intValue (a decimal string: JSON readers lose precision above
-  // 2^53); every other number is a double, with proto3 JSON's string spellings for non-finite.
+  // 2^53); every other number is a double, with proto3 JSON's string spellings for non-finite
+  // ("NaN", "Infinity", "-Infinity": what String() gives).
   if (Number.isInteger(v) && v >= -9223372036854775808 && v < 9223372036854775808) {
     // Above 2^53 Number#toString prints the shortest round-trip digits padded with zeros, not the
     // integer the double holds; BigInt gives the exact value.
-    raw('{"intValue":"');
-    raw(v <= 9007199254740991 && v >= -9007199254740991 ? String(v) : BigInt(v).toString());
-    raw('"}');
-  } else if (v !== v) raw('{"doubleValue":"NaN"}');
-  else if (v === Infinity) raw('{"doubleValue":"Infinity"}');
-  else if (v === -Infinity) raw('{"doubleValue":"-Infinity"}');
+    quoted('{"intValue":"', v <= 9007199254740991 && v >= -9007199254740991 ? String(v) : BigInt(v).toString());
+  } else if (!Number.isFinite(v)) quoted('{"doubleValue":"', String(v));
   else {
     raw('{"doubleValue":');
     raw(String(v));
@@ -224,25 +203,13 @@ function anyValue(v: AttributeValue, depth: number): void {
       numberValue(v);
       return;
     case "bigint":
-      if (v >= INT64_MIN && v <= INT64_MAX) {
-        raw('{"intValue":"');
-        raw(v.toString());
-        raw('"}');
-      } else {
-        raw('{"stringValue":"');
-        raw(v.toString());
-        raw('"}');
-      }
+      // Beyond int64 the exact digits are kept as a string.
+      quoted(v >= INT64_MIN && v <= INT64_MAX ? '{"intValue":"' : '{"stringValue":"', v.toString());
       return;
     case "object": {
       if (v === null) return raw("{}");
       if (depth > 32) return raw('{"stringValue":"[too deep]"}');
-      if (v instanceof Uint8Array) {
-        raw('{"bytesValue":"');
-        raw(base64(v));
-        raw('"}');
-        return;
-      }
+      if (v instanceof Uint8Array) return quoted('{"bytesValue":"', base64(v));
       if (Array.isArray(v)) {
         raw('{"arrayValue":{"values":[');
         for (let i = 0; i < v.length; i++) {
@@ -312,15 +279,20 @@ function attributes(attrs: Attributes, dropped: number): void {
   count("droppedAttributesCount", dropped);
 }
 
-function span(sp: SpanRecord): void {
+/** Writes `{"traceId":…,"spanId":…[,"traceState":…]` of a span or a link. */
+function context(c: { traceId: string; spanId: string; traceState?: string }): void {
   raw('{"traceId":');
-  str(sp.traceId);
+  str(c.traceId);
   raw(',"spanId":');
-  str(sp.spanId);
-  if (sp.traceState) {
+  str(c.spanId);
+  if (c.traceState) {
     raw(',"traceState":');
-    str(sp.traceState);
+    str(c.traceState);
   }
+}
+
+function span(sp: SpanRecord): void {
+  context(sp);
   if (sp.parentSpanId) {
     raw(',"parentSpanId":');
     str(sp.parentSpanId);
@@ -359,14 +331,7 @@ function span(sp: SpanRecord): void {
     for (let i = 0; i < links.length; i++) {
       const l = links[i];
       if (i > 0) byte(44);
-      raw('{"traceId":');
-      str(l.traceId);
-      raw(',"spanId":');
-      str(l.spanId);
-      if (l.traceState) {
-        raw(',"traceState":');
-        str(l.traceState);
-      }
+      context(l);
       attributes(l.attributes, l.droppedAttributesCount);
       byte(125);
     }
@@ -406,36 +371,24 @@ function withWriter(size: number, fn: () => void, asString: boolean): string | U
   }
 }
 
-function scopeKey(scope: { name: string; version?: string }): string {
-  return scope.version === undefined ? scope.name : scope.name + "\u0000" + scope.version;
-}
+type Scope = SpanRecord["scope"];
 
-type ScopeGroup = { scope: { name: string; version?: string }; spans: readonly SpanRecord[] };
-
-function groupByScope(spans: readonly SpanRecord[]): ScopeGroup[] {
-  // Group by scope; the common case (one scope) needs no grouping pass.
-  const firstKey = spans.length > 0 ? scopeKey(spans[0].scope) : "";
-  let single = true;
-  for (let i = 1; i < spans.length; i++) {
-    const sc = spans[i].scope;
-    if (sc !== spans[0].scope && scopeKey(sc) !== firstKey) {
-      single = false;
-      break;
+/** Spans grouped by scope (name and version), in first-seen order. */
+function groupByScope(spans: readonly SpanRecord[]): Iterable<{ scope: Scope; spans: SpanRecord[] }> {
+  const groups = new Map<string, { scope: Scope; spans: SpanRecord[] }>();
+  let scope: Scope | undefined;
+  let group!: { scope: Scope; spans: SpanRecord[] };
+  for (const sp of spans) {
+    // Spans of one tracer share one scope object: the key is built when the object changes.
+    if (sp.scope !== scope) {
+      scope = sp.scope;
+      const key = scope.version === undefined ? scope.name : scope.name + "\u0000" + scope.version;
+      group = groups.get(key) as typeof group;
+      if (group === undefined) groups.set(key, group = { scope, spans: [] });
     }
+    group.spans.push(sp);
   }
-  let groups: ScopeGroup[];
-  if (single) groups = spans.length > 0 ? [{ scope: spans[0].scope, spans }] : [];
-  else {
-    const byKey = new Map<string, { scope: { name: string; version?: string }; spans: SpanRecord[] }>();
-    for (const sp of spans) {
-      const key = scopeKey(sp.scope);
-      let g = byKey.get(key);
-      if (g === undefined) byKey.set(key, g = { scope: sp.scope, spans: [] });
-      g.spans.push(sp);
-    }
-    groups = [...byKey.values()];
-  }
-  return groups;
+  return groups.values();
 }
 
 function writeRequest(spans: readonly SpanRecord[], options: EncodeOptions): void {
@@ -445,9 +398,10 @@ function writeRequest(spans: readonly SpanRecord[], options: EncodeOptions): voi
   byte(93);
   count("droppedAttributesCount", options.resourceDroppedAttributesCount ?? 0);
   raw('},"scopeSpans":[');
-  for (let g = 0; g < groups.length; g++) {
-    const group = groups[g];
-    if (g > 0) byte(44);
+  let first = true;
+  for (const group of groups) {
+    if (first) first = false;
+    else byte(44);
     raw('{"scope":{"name":');
     str(group.scope.name);
     if (group.scope.version !== undefined) {
