@@ -70,66 +70,48 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   return Math.max(0, t - now);
 }
 
-const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
+// Nothing aborts a backoff today: the signal is part of the `sleep` option's contract only.
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function gzip(data: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([data as BlobPart]).stream().pipeThrough(new CompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** Reads at most `max` bytes of a body, then cancels the rest. */
-async function readCapped(res: Response, max: number): Promise<{ text: string; truncated: boolean }> {
-  const body = res.body;
-  if (body === null) return { text: "", truncated: false };
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
+/** Reads a body as text; past `max` bytes it cancels the rest and gives `undefined`. */
+async function readCapped(res: Response, max: number): Promise<string | undefined> {
+  const reader = res.body?.getReader();
+  if (reader === undefined) return "";
+  const decoder = new TextDecoder();
+  let text = "";
   let total = 0;
-  let truncated = false;
   try {
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) break;
-      if (total + value.byteLength > max) {
-        truncated = true;
-        chunks.push(value.subarray(0, max - total));
-        total = max;
-        break;
-      }
-      chunks.push(value);
+      if (done) return text + decoder.decode();
       total += value.byteLength;
+      if (total > max) {
+        await reader.cancel().catch(() => {});
+        return undefined;
+      }
+      text += decoder.decode(value, { stream: true });
     }
   } finally {
-    if (truncated) await reader.cancel().catch(() => {});
     reader.releaseLock?.();
   }
-  const all = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    all.set(c, off);
-    off += c.byteLength;
-  }
-  return { text: new TextDecoder().decode(all), truncated };
 }
 
-function rejectedFrom(text: string): { rejected: number; message?: string } {
-  if (text.trim() === "") return { rejected: 0 };
+/** The spans a 2xx answer rejected (`partialSuccess`); none when the body is not such JSON. */
+function rejectedFrom(text: string | undefined): { rejected: number; message?: string } {
   try {
-    const body = JSON.parse(text) as { partialSuccess?: { rejectedSpans?: unknown; errorMessage?: unknown } };
-    const ps = body?.partialSuccess;
-    if (ps === undefined || ps === null) return { rejected: 0 };
-    const n = Number(ps.rejectedSpans ?? 0);
-    const message = typeof ps.errorMessage === "string" && ps.errorMessage !== "" ? ps.errorMessage : undefined;
-    return { rejected: Number.isFinite(n) && n > 0 ? n : 0, ...(message ? { message } : {}) };
+    const ps = (JSON.parse(text!) as { partialSuccess?: { rejectedSpans?: unknown; errorMessage?: unknown } })
+      ?.partialSuccess;
+    const n = Number(ps?.rejectedSpans ?? 0);
+    const message = ps?.errorMessage;
+    return {
+      rejected: Number.isFinite(n) && n > 0 ? n : 0,
+      ...(typeof message === "string" && message !== "" ? { message } : {}),
+    };
   } catch {
     return { rejected: 0 };
   }
@@ -144,10 +126,6 @@ function describe(error: unknown): string {
 
 // Certificate and handshake failures are permanent for this configuration: retrying cannot help.
 const TLS_FAILURE = /certificate|handshake|\bTLS\b|\bSSL\b|EPROTO|unknown ?issuer|self[- ]signed|alert/i;
-
-function isTlsFailure(text: string): boolean {
-  return TLS_FAILURE.test(text);
-}
 
 /**
  * Creates the OTLP/HTTP JSON exporter.
@@ -180,48 +158,46 @@ export function otlpHttpExporter(options: OtlpHttpExporterOptions): SpanExporter
   async function send(body: Uint8Array, count: number): Promise<ExportResult> {
     const deadline = now() + timeoutMs;
     const payload = options.compression === "gzip" ? await gzip(body) : body;
-    let attempt = 0;
-    for (;;) {
-      attempt++;
+    const failed = (reason: string, error: string, attempts: number): ExportResult => ({
+      ok: false,
+      rejected: count,
+      reason,
+      error,
+      attempts,
+    });
+    for (let attempt = 1;; attempt++) {
       const remaining = deadline - now();
-      if (remaining <= 0) {
-        return { ok: false, rejected: count, reason: "timeout", error: `export deadline of ${timeoutMs} ms passed`, attempts: attempt - 1 };
-      }
+      if (remaining <= 0) return failed("timeout", `export deadline of ${timeoutMs} ms passed`, attempt - 1);
       const ctrl = new AbortController();
       const timer = setTimeout(() => ctrl.abort(), remaining);
       let retryDelay: number | undefined;
       let failure: ExportResult;
       try {
         const res = await doFetch(options.url, { method: "POST", headers, body: payload, signal: ctrl.signal });
-        const { text, truncated } = await readCapped(res, maxResponse);
+        const text = await readCapped(res, maxResponse);
         if (res.status >= 200 && res.status < 300) {
-          const { rejected, message } = rejectedFrom(truncated ? "" : text);
+          const { rejected, message } = rejectedFrom(text);
           return rejected > 0
             ? { ok: true, rejected: Math.min(rejected, count), reason: "partial_success", error: message ?? "partial success", attempts: attempt }
             : { ok: true, rejected: 0, attempts: attempt };
         }
-        failure = { ok: false, rejected: count, reason: `http_${res.status}`, error: `collector answered HTTP ${res.status}`, attempts: attempt };
+        failure = failed(`http_${res.status}`, `collector answered HTTP ${res.status}`, attempt);
         if (!RETRYABLE.has(res.status)) return failure;
         retryDelay = parseRetryAfter(res.headers.get("retry-after"), now());
       } catch (error) {
-        const timedOut = ctrl.signal.aborted;
         const text = describe(error);
-        if (timedOut) {
-          return { ok: false, rejected: count, reason: "timeout", error: `no answer within the ${timeoutMs} ms export deadline`, attempts: attempt };
-        }
-        if (isTlsFailure(text)) {
-          return {
-            ok: false,
-            rejected: count,
-            reason: "tls",
-            error: `TLS failure talking to the collector: ${text}; check CODEX_OTLP_CERTFILE, CODEX_OTLP_KEYFILE and CODEX_OTLP_CACERTFILE`,
-            attempts: attempt,
-          };
+        if (ctrl.signal.aborted) return failed("timeout", `no answer within the ${timeoutMs} ms export deadline`, attempt);
+        if (TLS_FAILURE.test(text)) {
+          return failed(
+            "tls",
+            `TLS failure talking to the collector: ${text}; check CODEX_OTLP_CERTFILE, CODEX_OTLP_KEYFILE and CODEX_OTLP_CACERTFILE`,
+            attempt,
+          );
         }
         const hint = options.url.startsWith("https:") && /ECONNRESET|hang up|closed|EOF/i.test(text)
           ? " (over TLS this often means the collector rejected the client certificate)"
           : "";
-        failure = { ok: false, rejected: count, reason: "network", error: text + hint, attempts: attempt };
+        failure = failed("network", text + hint, attempt);
       } finally {
         clearTimeout(timer);
       }
@@ -231,8 +207,7 @@ export function otlpHttpExporter(options: OtlpHttpExporterOptions): SpanExporter
       if (now() + wait >= deadline) {
         return { ...failure, error: `${failure.error}; no time left to retry within ${timeoutMs} ms` };
       }
-      const abort = new AbortController();
-      await sleep(wait, abort.signal);
+      await sleep(wait, new AbortController().signal);
     }
   }
 
