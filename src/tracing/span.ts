@@ -185,7 +185,7 @@ export class Span implements SpanRecord {
   // An upper bound of the attribute count: exact checks only happen near the limit.
   #attrBound: number;
   #limits: ResolvedSpanLimits;
-  #processor: SpanProcessor | undefined;
+  #processor: Pick<SpanProcessor, "onEnd"> | undefined;
 
   /**
    * Positional on purpose: this runs once per span, and an options object per span shows up in
@@ -206,7 +206,7 @@ export class Span implements SpanRecord {
     traceId: string,
     spanId: string,
     parent?: ParentContext,
-    processor?: SpanProcessor,
+    processor?: Pick<SpanProcessor, "onEnd">,
     scope?: { name: string; version?: string },
     limits?: ResolvedSpanLimits,
     startTime?: bigint,

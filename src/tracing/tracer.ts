@@ -80,12 +80,13 @@ const TURN_ERRORS = new Set(["failed", "error", "timeout", "aborted"]);
 
 function hostParent(): ParentContext | undefined {
   const sc = activeHostSpanContext();
-  if (sc === undefined) return undefined;
-  const p: ParentContext = { traceId: sc.traceId, spanId: sc.spanId, traceFlags: sc.traceFlags };
-  const ts = sc.traceState?.serialize();
-  if (ts) p.traceState = ts;
-  if (sc.isRemote) p.isRemote = true;
-  return p;
+  return sc && {
+    traceId: sc.traceId,
+    spanId: sc.spanId,
+    traceFlags: sc.traceFlags,
+    traceState: sc.traceState?.serialize() || undefined,
+    isRemote: sc.isRemote,
+  };
 }
 
 /**
@@ -132,6 +133,13 @@ function copyStr(span: Span, md: Readonly<Metadata>, pairs: readonly (readonly [
 }
 
 const THREAD_IDS = [["codex.thread.id", "thread_id"], ["gen_ai.conversation.id", "thread_id"]] as const;
+// Attributes every span of the event flow carries when its events' metadata has them.
+const COMMON = [
+  ["codex.originator", "originator"],
+  ["codex.source", "source"],
+  ["codex.workflow", "workflow"],
+  ["codex.group", "group"],
+] as const;
 const USAGE = [
   ["gen_ai.usage.input_tokens", "input_tokens"],
   ["gen_ai.usage.output_tokens", "output_tokens"],
@@ -334,8 +342,9 @@ export function createTracer(options: TracerOptions): Tracer {
   const disabled = new Set<string>();
   let attached = false;
 
-  // The processor is wrapped so that codex.span.finished follows the hand-off.
-  const sink: SpanProcessor = {
+  // The processor is wrapped so that codex.span.finished follows the hand-off (spans only call
+  // `onEnd`).
+  const sink: Pick<SpanProcessor, "onEnd"> = {
     onEnd(span: SpanRecord): void {
       try {
         processor.onEnd(span);
@@ -344,8 +353,6 @@ export function createTracer(options: TracerOptions): Tracer {
       }
       if (hasHandlers(SPAN_FINISHED)) emit(SPAN_FINISHED, {}, { span });
     },
-    forceFlush: () => processor.forceFlush(),
-    shutdown: () => processor.shutdown(),
   };
 
   const startSpan = (
@@ -366,18 +373,8 @@ export function createTracer(options: TracerOptions): Tracer {
       startTime,
       kind,
     );
-    if (attributes !== undefined) {
-      for (const key in attributes) span.setAttribute(key, attributes[key]);
-    }
+    if (attributes !== undefined) span.setAttributes(attributes);
     return span;
-  };
-
-  const common = (span: Span, md: Readonly<Metadata>): void => {
-    copyStr(span, md, [["codex.originator", "originator"], ["codex.source", "source"]]);
-    const workflow = str(md.workflow);
-    if (workflow) span.setAttribute("codex.workflow", workflow);
-    const group = str(md.group);
-    if (group) span.setAttribute("codex.group", group);
   };
 
   const parentOf = (md: Readonly<Metadata>): ParentContext | undefined => {
@@ -407,7 +404,7 @@ export function createTracer(options: TracerOptions): Tracer {
       const span = startSpan("", undefined, thread ? hostParent() : parentOf(md), 1, t);
       span.setAttribute("codex.span.type", startRule.type);
       startRule.start(span, md);
-      common(span, md);
+      copyStr(span, md, COMMON);
       open.set(token, { span, thread });
       if (thread) registerTraceEnv(token, traceEnvOf(span));
     } else if (endRule !== undefined) {
@@ -415,7 +412,7 @@ export function createTracer(options: TracerOptions): Tracer {
       if (o === undefined) return;
       open.delete(token);
       const span = o.span;
-      common(span, md);
+      copyStr(span, md, COMMON);
       span.setAttribute("codex.duration_ms", num(m.duration_ms));
       if (name.endsWith(".exception")) {
         const err = errorOf(md) ?? { kind: "Error", message: "exception" };
