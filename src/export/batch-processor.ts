@@ -58,6 +58,14 @@ export interface AccountingProcessor extends SpanProcessor {
   stats(): ProcessorStats;
 }
 
+/** Per drop reason: the count not yet reported as an event, and when it was last reported. */
+interface DropReason {
+  pending: number;
+  error?: string;
+  emitted: number;
+  warned: number;
+}
+
 class Accounting {
   produced = 0;
   exported = 0;
@@ -65,7 +73,10 @@ class Accounting {
   byReason: Record<string, number> = {};
   failedExports = 0;
   lastError: string | undefined;
-  #lastWarn = new Map<string, number>();
+  // Drop events are coalesced per reason (at most one per second, the rest reported with the
+  // next one or at flush), and warnings rate-limited per reason: a dead collector under load
+  // would otherwise emit and warn once per span.
+  #reasons = new Map<string, DropReason>();
   #warn: (message: string) => void;
   #interval: number;
 
@@ -73,11 +84,6 @@ class Accounting {
     this.#warn = hooks.warn ?? ((m) => console.warn(m));
     this.#interval = hooks.warnIntervalMs ?? 30_000;
   }
-
-  // Drop events are coalesced per reason (at most one per second, the rest reported with the
-  // next one or at flush): a dead collector under load would otherwise emit one per span.
-  #pending = new Map<string, { count: number; error?: string }>();
-  #lastEmit = new Map<string, number>();
 
   /** The counters as {@link ProcessorStats}, with the processor's own queue figures. */
   stats(queued: number, inFlight: number): ProcessorStats {
@@ -97,26 +103,33 @@ class Accounting {
     if (count <= 0) return;
     this.dropped += count;
     this.byReason[reason] = (this.byReason[reason] ?? 0) + count;
-    const p = this.#pending.get(reason);
-    if (p === undefined) this.#pending.set(reason, error === undefined ? { count } : { count, error });
-    else {
-      p.count += count;
-      if (error !== undefined) p.error = error;
-    }
+    let r = this.#reasons.get(reason);
+    if (r === undefined) this.#reasons.set(reason, r = { pending: 0, emitted: -Infinity, warned: -Infinity });
+    r.pending += count;
+    if (error !== undefined) r.error = error;
     const now = Date.now();
-    if (now - (this.#lastEmit.get(reason) ?? -Infinity) >= 1000) this.emitDrops(reason, now);
-    this.warnOnce(reason, `[codex] telemetry: dropped ${count} span(s) (${reason})${error ? `: ${error}` : ""}`);
+    if (now - r.emitted >= 1000) this.emitDrops(reason, now);
+    if (now - r.warned < this.#interval) return;
+    r.warned = now;
+    try {
+      this.#warn(`[codex] telemetry: dropped ${count} span(s) (${reason})${error ? `: ${error}` : ""}`);
+    } catch {
+      // a broken sink must not break export
+    }
   }
 
   /** Emits the coalesced drop counts (all reasons, or one). */
   emitDrops(only?: string, now: number = Date.now()): void {
-    for (const [reason, p] of [...this.#pending]) {
-      if (only !== undefined && reason !== only) continue;
-      this.#pending.delete(reason);
-      this.#lastEmit.set(reason, now);
-      emit("codex.exporter.dropped" satisfies EventName, { count: p.count, dropped_total: this.dropped }, {
+    for (const [reason, r] of this.#reasons) {
+      if (r.pending === 0 || (only !== undefined && reason !== only)) continue;
+      const { pending, error } = r;
+      // Reset before emitting: a handler may drop more spans.
+      r.pending = 0;
+      r.error = undefined;
+      r.emitted = now;
+      emit("codex.exporter.dropped" satisfies EventName, { count: pending, dropped_total: this.dropped }, {
         reason,
-        ...(p.error === undefined ? {} : { error: p.error }),
+        ...(error === undefined ? {} : { error }),
       });
     }
   }
@@ -135,18 +148,6 @@ class Accounting {
       error: result.error,
     });
     this.drop(result.reason ?? "error", batch, result.error);
-  }
-
-  warnOnce(reason: string, message: string): void {
-    const now = Date.now();
-    const last = this.#lastWarn.get(reason);
-    if (last !== undefined && now - last < this.#interval) return;
-    this.#lastWarn.set(reason, now);
-    try {
-      this.#warn(message);
-    } catch {
-      // a broken sink must not break export
-    }
   }
 }
 
