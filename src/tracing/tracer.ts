@@ -133,6 +133,7 @@ function copyStr(span: Span, md: Readonly<Metadata>, pairs: readonly (readonly [
 }
 
 const THREAD_IDS = [["codex.thread.id", "thread_id"], ["gen_ai.conversation.id", "thread_id"]] as const;
+const TURN_IDS = [...THREAD_IDS, ["codex.turn.id", "turn_id"]] as const;
 // Attributes every span of the event flow carries when its events' metadata has them.
 const COMMON = [
   ["codex.originator", "originator"],
@@ -201,7 +202,7 @@ const STARTS: { [event in EventName]?: StartRule } = {
     type: "turn",
     start(span, md) {
       span.name = "codex.turn";
-      copyStr(span, md, [...THREAD_IDS, ["codex.turn.id", "turn_id"]]);
+      copyStr(span, md, TURN_IDS);
     },
   },
   "codex.item.start": {
@@ -255,7 +256,7 @@ const threadEnd = (exception: boolean): EndRule => (span, md, _m, t) => {
 };
 
 const turnEnd = (exception: boolean): EndRule => (span, md, _m, t) => {
-  copyStr(span, md, [...THREAD_IDS, ["codex.turn.id", "turn_id"]]);
+  copyStr(span, md, TURN_IDS);
   const status = str(md.status);
   span.setAttribute("codex.turn.status", status);
   usageAttributes(span, md.usage);
@@ -377,11 +378,10 @@ export function createTracer(options: TracerOptions): Tracer {
     return span;
   };
 
+  // Tokens are non-empty strings: a missing or malformed `parent_token` finds nothing.
   const parentOf = (md: Readonly<Metadata>): ParentContext | undefined => {
-    const token = str(md.parent_token);
-    const p = token === undefined ? undefined : open.get(token);
-    if (p === undefined) return undefined;
-    return { traceId: p.span.traceId, spanId: p.span.spanId, traceFlags: p.span.flags & 0xff, traceState: p.span.traceState };
+    const p = open.get(md.parent_token as string)?.span;
+    return p && { traceId: p.traceId, spanId: p.spanId, traceFlags: p.flags & 0xff, traceState: p.traceState };
   };
 
   const handler = (name: string, m: Readonly<Measurements>, md: Readonly<Metadata>): void => {
@@ -393,8 +393,7 @@ export function createTracer(options: TracerOptions): Tracer {
       if (endRule !== undefined) disabled.delete(token);
       return;
     }
-    const parentToken = str(md.parent_token);
-    if (startRule !== undefined && (md.tracingDisabled === true || (parentToken !== undefined && disabled.has(parentToken)))) {
+    if (startRule !== undefined && (md.tracingDisabled === true || disabled.has(md.parent_token as string))) {
       disabled.add(token);
       return;
     }
