@@ -8,6 +8,7 @@
 import type { BatchOptions } from "../export/batch-processor.ts";
 import type { SpanExporter } from "../export/exporter.ts";
 import type { FetchLike } from "../export/otlp-http-exporter.ts";
+import { base64 } from "../export/otlp-json.ts";
 import { readFileSyncBytes } from "../runtime/read-file.ts";
 import { buildResource, parseResourceAttributes } from "../tracing/resource.ts";
 import type { SpanLimits } from "../tracing/span.ts";
@@ -322,7 +323,7 @@ export function resolveConfig(
       if (headers.authorization === undefined) {
         const user = decodeURIComponent(u.username);
         const pass = decodeURIComponent(u.password);
-        headers.authorization = "Basic " + btoa(String.fromCharCode(...new TextEncoder().encode(`${user}:${pass}`)));
+        headers.authorization = "Basic " + base64(new TextEncoder().encode(`${user}:${pass}`));
       }
       u.username = "";
       u.password = "";
@@ -345,23 +346,27 @@ export function resolveConfig(
   const timeoutMs = options.timeoutMs ??
     numberVar(["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"], 10_000) ?? 10_000;
 
-  const batch: BatchOptions = {
-    maxQueueSize: numberVar(["OTEL_BSP_MAX_QUEUE_SIZE"], undefined),
-    maxExportBatchSize: numberVar(["OTEL_BSP_MAX_EXPORT_BATCH_SIZE"], undefined),
-    scheduledDelayMillis: numberVar(["OTEL_BSP_SCHEDULE_DELAY"], undefined),
-    exportTimeoutMillis: numberVar(["OTEL_BSP_EXPORT_TIMEOUT"], undefined),
+  // Numeric settings from the environment, set only when present; the options win.
+  const numbers = <T>(vars: readonly (readonly [keyof T, ...string[]])[], own: T | undefined): T => {
+    const out = {} as T;
+    for (const [key, ...names] of vars) {
+      const n = numberVar(names, undefined);
+      if (n !== undefined) out[key] = n as T[keyof T];
+    }
+    return Object.assign(out as object, own) as T;
   };
-  for (const k of Object.keys(batch) as (keyof BatchOptions)[]) if (batch[k] === undefined) delete batch[k];
-  Object.assign(batch, options.batch);
-
-  const spanLimits: SpanLimits = {
-    attributeCountLimit: numberVar(["OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT"], undefined),
-    eventCountLimit: numberVar(["OTEL_SPAN_EVENT_COUNT_LIMIT"], undefined),
-    linkCountLimit: numberVar(["OTEL_SPAN_LINK_COUNT_LIMIT"], undefined),
-    attributeValueLengthLimit: numberVar(["OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"], undefined),
-  };
-  for (const k of Object.keys(spanLimits) as (keyof SpanLimits)[]) if (spanLimits[k] === undefined) delete spanLimits[k];
-  Object.assign(spanLimits, options.spanLimits);
+  const batch = numbers<BatchOptions>([
+    ["maxQueueSize", "OTEL_BSP_MAX_QUEUE_SIZE"],
+    ["maxExportBatchSize", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"],
+    ["scheduledDelayMillis", "OTEL_BSP_SCHEDULE_DELAY"],
+    ["exportTimeoutMillis", "OTEL_BSP_EXPORT_TIMEOUT"],
+  ], options.batch);
+  const spanLimits = numbers<SpanLimits>([
+    ["attributeCountLimit", "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT"],
+    ["eventCountLimit", "OTEL_SPAN_EVENT_COUNT_LIMIT"],
+    ["linkCountLimit", "OTEL_SPAN_LINK_COUNT_LIMIT"],
+    ["attributeValueLengthLimit", "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"],
+  ], options.spanLimits);
 
   // resource
   const ra = get("OTEL_RESOURCE_ATTRIBUTES");
