@@ -55,6 +55,8 @@ for (const runtime of runtimes) {
     } |\n`;
     if (row.met === false) missed++;
   }
+  const notes = rows.filter((row) => row.note).map((row) => `- ${row.measure}: ${row.note}\n`).join("");
+  if (notes) table += `\n${notes}`;
   sections.push(table);
   console.log(`\n${table}`);
 }

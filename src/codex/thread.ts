@@ -8,7 +8,8 @@ import { createJsonlDecoder, MalformedLine } from "../jsonl/decoder.ts";
 import { detectSpawner } from "../runtime/detect.ts";
 import { guardGroup } from "../runtime/exit-guard.ts";
 import { fsSeam } from "../runtime/fs.ts";
-import type { SpawnedProcess } from "../runtime/spawner.ts";
+import { chunkReader } from "../runtime/spawner.ts";
+import type { ChunkReader, SpawnedProcess } from "../runtime/spawner.ts";
 import { releaseTraceEnv, traceEnvFor } from "../telemetry/propagation.ts";
 import type { Metadata } from "../telemetry/events.ts";
 import { buildArgv, buildEnv } from "./args.ts";
@@ -203,7 +204,7 @@ export class Thread {
       control.interrupt("aborted");
       if (proc !== undefined) void terminate(proc, graceMs);
     };
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let reader: ChunkReader | undefined;
     let schemaDir: string | undefined;
     let unregister: (() => void) | undefined;
     let forgetGroup: (() => void) | undefined;
@@ -275,7 +276,7 @@ export class Thread {
         drainTimer = delay(DRAIN_AFTER_EXIT_MS);
         void drainTimer.promise.then(() => control.wake());
       });
-      reader = child.stdout.getReader();
+      reader = chunkReader(child.stdout);
       const decoder = createJsonlDecoder();
       let eof = false;
       while (!eof) {

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { createJsonlDecoder, decodeJsonl, MalformedLine } from "../../mod.ts";
+import { chunkReader, createJsonlDecoder, decodeJsonl, MalformedLine } from "../../mod.ts";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -131,5 +131,130 @@ describe("JSONL decoder", () => {
       ),
       { numRuns: 300, seed: 4242 },
     );
+  });
+
+  it("skips a byte-order mark at the start of the stream only", () => {
+    const bom = [0xef, 0xbb, 0xbf];
+    const bytes = new Uint8Array([...bom, ...enc('{"a":1}\n'), ...bom, ...enc('{"b":2}\n{"c":3}\n')]);
+    for (const n of [1, 2, 3, 4, 11, 12, bytes.length]) {
+      const out = feed(splitEvery(bytes, n));
+      assert.equal(out.length, 3, `chunks of ${n}`);
+      assert.deepEqual(out[0], { a: 1 });
+      assert.ok(out[1] instanceof MalformedLine, `chunks of ${n}: a BOM inside the stream is not skipped`);
+      assert.deepEqual(out[2], { c: 3 });
+    }
+  });
+
+  it("decodes messy lines (values across lines, two per line, blanks, BOMs, bad UTF-8) exactly as JSON.parse line by line", () => {
+    // The model: split the bytes on LF, decode each line (U+FFFD for bad bytes, a BOM skipped at
+    // the start of the stream only), JSON.parse it; a line that fails is blank (skipped) or a
+    // MalformedLine without its CR. On Bun this also checks the native Bun.JSONL path, which
+    // must fall back whenever its view of the bytes differs from this one.
+    const piece = fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }).map((v) => enc(JSON.stringify(v))),
+      fc.jsonValue({ maxDepth: 2 }).map((v) => enc(JSON.stringify(v, null, 1) ?? "null")),
+      fc.constantFrom(
+        "",
+        " ",
+        "\t",
+        "\r",
+        '{"a":1} {"b":2}',
+        '{"a":1}{"b":2}',
+        "[1,",
+        "2]",
+        '{"a":',
+        "1}",
+        '"\u2028"',
+        "\u2028",
+        "nul",
+        '{"__proto__":{"x":1}}',
+      ).map(enc),
+      fc.constant(new Uint8Array([0xef, 0xbb, 0xbf, ...enc('{"bom":1}')])),
+      fc.constant(new Uint8Array([...enc('{"s":"'), 0xff, 0xc3, ...enc('"}')])),
+    );
+    const decodeLine = (bytes: Uint8Array, first: boolean): string => {
+      const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
+      return first && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    };
+    const model = (bytes: Uint8Array): unknown[] => {
+      const out: unknown[] = [];
+      let start = 0;
+      for (let n = 0; start <= bytes.length; n++) {
+        let end = bytes.indexOf(10, start);
+        if (end === -1) end = bytes.length;
+        const text = decodeLine(bytes.subarray(start, end), start === 0);
+        start = end + 1;
+        if (text.length === 0) continue;
+        try {
+          out.push(JSON.parse(text));
+        } catch {
+          const line = text.endsWith("\r") ? text.slice(0, -1) : text;
+          if (line.trim() !== "") out.push({ malformed: line });
+        }
+      }
+      return out;
+    };
+    const shape = (v: unknown): unknown => v instanceof MalformedLine ? { malformed: v.line } : v;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(piece, fc.constantFrom("\n", "\r\n")), { maxLength: 14 }),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 10 }),
+        (lines, cuts) => {
+          const parts: number[] = [];
+          for (const [bytes, eol] of lines) parts.push(...bytes, ...enc(eol));
+          const bytes = new Uint8Array(parts);
+          const chunks: Uint8Array[] = [];
+          for (let i = 0, at = 0; at < bytes.length; i++) {
+            const n = cuts[i % cuts.length];
+            chunks.push(bytes.slice(at, at + n));
+            at += n;
+          }
+          const expected = model(bytes);
+          assert.deepEqual(feed(chunks).map(shape), expected, "in chunks");
+          assert.deepEqual(feed([bytes]).map(shape), expected, "whole");
+        },
+      ),
+      { numRuns: 400, seed: 777 },
+    );
+  });
+
+  it("chunkReader() reuses one buffer on a byte stream, and decodeJsonl() still joins lines split across reads", async () => {
+    const text = '{"a":"' + "x".repeat(300) + '"}\n{"b":2}\n{"c":"' + "é".repeat(200) + '"}\n';
+    const bytes = enc(text);
+    const byteStream = (): ReadableStream<Uint8Array> => {
+      let at = 0;
+      return new ReadableStream({
+        type: "bytes",
+        pull(controller) {
+          if (at >= bytes.length) {
+            controller.close();
+            // A byte source closing under a pending BYOB read must answer it (Streams spec).
+            controller.byobRequest?.respond(0);
+            return;
+          }
+          controller.enqueue(bytes.slice(at, at + 97));
+          at += 97;
+        },
+      });
+    };
+    const reader = chunkReader(byteStream(), 64);
+    const sizes = new Set<number>();
+    const seen: number[] = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      sizes.add(r.value.buffer.byteLength);
+      seen.push(...r.value);
+    }
+    assert.deepEqual(new Uint8Array(seen), bytes);
+    let byob = true;
+    try {
+      byteStream().getReader({ mode: "byob" }).releaseLock();
+    } catch {
+      byob = false;
+    }
+    // Each read fills the one 64-byte buffer (transferred, so a new ArrayBuffer object each time).
+    if (byob) assert.deepEqual([...sizes], [64]);
+    const values: unknown[] = [];
+    for await (const v of decodeJsonl(byteStream())) values.push(v);
+    assert.deepEqual(values, text.trim().split("\n").map((l) => JSON.parse(l)));
   });
 });
