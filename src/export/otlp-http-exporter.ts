@@ -165,9 +165,16 @@ export function otlpHttpExporter(options: OtlpHttpExporterOptions): SpanExporter
       error,
       attempts,
     });
+    const noTimeLeft = (f: ExportResult): ExportResult => ({
+      ...f,
+      error: `${f.error}; no time left to retry within ${timeoutMs} ms`,
+    });
+    let last: ExportResult | undefined;
     for (let attempt = 1;; attempt++) {
       const remaining = deadline - now();
-      if (remaining <= 0) return failed("timeout", `export deadline of ${timeoutMs} ms passed`, attempt - 1);
+      // A backoff that ends a hair past the deadline (timers are late) still failed for the
+      // reason of the last attempt, not for a timeout.
+      if (remaining <= 0) return last ? noTimeLeft(last) : failed("timeout", `export deadline of ${timeoutMs} ms passed`, 0);
       const ctrl = new AbortController();
       const timer = setTimeout(() => ctrl.abort(), remaining);
       let retryDelay: number | undefined;
@@ -204,9 +211,8 @@ export function otlpHttpExporter(options: OtlpHttpExporterOptions): SpanExporter
       // Full jitter on the exponential step; Retry-After wins when the server sent one.
       const backoff = Math.min(maxBackoff, initialBackoff * 2 ** (attempt - 1));
       const wait = retryDelay ?? Math.round(backoff / 2 + Math.random() * backoff / 2);
-      if (now() + wait >= deadline) {
-        return { ...failure, error: `${failure.error}; no time left to retry within ${timeoutMs} ms` };
-      }
+      if (now() + wait >= deadline) return noTimeLeft(failure);
+      last = failure;
       await sleep(wait, new AbortController().signal);
     }
   }

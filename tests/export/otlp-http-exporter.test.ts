@@ -8,6 +8,7 @@ import { attach, detach } from "../../src/telemetry/bus.ts";
 import { createTracer } from "../../src/tracing/tracer.ts";
 import { startOtlpReceiver, useOtlpReceiver } from "../support/otlp-receiver.ts";
 import type { OtlpReceiver } from "../support/otlp-receiver.ts";
+import { makeSpan } from "../support/otlp-spans.ts";
 
 const figures: string[] = [];
 
@@ -213,6 +214,29 @@ describe("OTLP/HTTP exporter against a local receiver", () => {
     assert.deepEqual(s.droppedByReason, { network: 4 });
     assert.match(s.lastError ?? "", /no time left|fetch failed|refused|connect/i);
     record("connection refused", h.processor);
+  });
+
+  it("names the last attempt's failure when a backoff ends past the deadline (late timers)", async () => {
+    const dead = await startOtlpReceiver();
+    const url = dead.tracesUrl;
+    await dead.close();
+    let clock = 1_000_000;
+    const exporter = otlpHttpExporter({
+      url,
+      timeoutMs: 500,
+      initialBackoffMs: 100,
+      now: () => clock,
+      // The backoff fits before the deadline, but the timer fires late: past it.
+      sleep: (ms) => {
+        clock += ms + 500;
+        return Promise.resolve();
+      },
+    });
+    const r = await exporter.export([makeSpan({ name: "late" })]);
+    assert.equal(r.ok, false);
+    assert.equal(r.reason, "network");
+    assert.equal(r.attempts, 1);
+    assert.match(r.error ?? "", /no time left to retry within 500 ms/);
   });
 
   it("counts partialSuccess rejected spans as dropped without retrying", async () => {
