@@ -35,6 +35,29 @@ export interface MemoryExporter extends SpanExporter {
   shutdown(): Promise<void>;
 }
 
+// Kept as plain records, every field an own data property: a Span reads its times through
+// accessors (computed lazily, off the hot path), which spread, `structuredClone` and deep-equal
+// assertions would skip. Copying here costs the local-verification path, not export.
+const plain = (s: SpanRecord): SpanRecord => ({
+  traceId: s.traceId,
+  spanId: s.spanId,
+  parentSpanId: s.parentSpanId,
+  traceState: s.traceState,
+  name: s.name,
+  kind: s.kind,
+  startTimeUnixNano: s.startTimeUnixNano,
+  endTimeUnixNano: s.endTimeUnixNano,
+  attributes: s.attributes,
+  droppedAttributesCount: s.droppedAttributesCount,
+  events: s.events,
+  droppedEventsCount: s.droppedEventsCount,
+  links: s.links,
+  droppedLinksCount: s.droppedLinksCount,
+  status: s.status,
+  flags: s.flags,
+  scope: s.scope,
+});
+
 /**
  * Creates an in-memory exporter.
  *
@@ -62,7 +85,8 @@ export function memoryExporter(options: MemoryExporterOptions = {}): MemoryExpor
       return evicted;
     },
     export(spans: readonly SpanRecord[]): Promise<ExportResult> {
-      for (const span of spans) {
+      for (const s of spans) {
+        const span = plain(s);
         kept.push(span);
         if (options.onSpan !== undefined) {
           try {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { memoryExporter } from "../../src/export/memory-exporter.ts";
 import type { SpanRecord } from "../../src/tracing/span-record.ts";
 import { makeSpan } from "../support/otlp-spans.ts";
+import { Span } from "../../src/tracing/span.ts";
 
 describe("memoryExporter()", () => {
   it("keeps spans up to its bound, evicting the oldest", async () => {
@@ -12,6 +13,20 @@ describe("memoryExporter()", () => {
     assert.equal(mem.evicted, 2);
     mem.reset();
     assert.equal(mem.finished().length, 0);
+  });
+
+  it("keeps plain records whose times survive spread and structuredClone (a Span's are accessors)", async () => {
+    const mem = memoryExporter();
+    const span = new Span("s", "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331");
+    span.end();
+    await mem.export([span]);
+    const [kept] = mem.finished();
+    assert.equal(Object.getPrototypeOf(kept), Object.prototype);
+    const start = span.startTimeUnixNano;
+    assert.ok(start > 1_600_000_000_000_000_000n, "an epoch-ns bigint");
+    assert.equal({ ...kept }.startTimeUnixNano, start);
+    assert.equal(structuredClone(kept).endTimeUnixNano, span.endTimeUnixNano);
+    assert.ok(kept.endTimeUnixNano >= start);
   });
 
   it("hands each span to onSpan and survives a throwing callback", async () => {
