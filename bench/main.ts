@@ -1,10 +1,10 @@
 // Benchmark entry: runs every measure on the current runtime and prints one BENCH_JSON line.
-// Measures: encode, span, emit, jsonl, bundle, export, run (select with --only a,b).
+// Measures: encode, span, emit, jsonl, pipe-rss, bundle, export, run (select with --only a,b).
 import { runtimeName, type Row } from "./harness.ts";
 import { benchEmit } from "./measures/emit.ts";
 import { benchEncode } from "./measures/encode.ts";
 import { benchSpan } from "./measures/span.ts";
-import { benchJsonl } from "./measures/jsonl.ts";
+import { benchJsonl, benchPipeRss } from "./measures/jsonl.ts";
 import { benchBundle } from "./measures/bundle.ts";
 import { benchExport } from "./measures/export.ts";
 import { benchRun } from "./measures/run.ts";
@@ -20,6 +20,7 @@ const steps: [string, () => Row[] | Promise<Row[]>][] = [
   ["span", benchSpan],
   ["emit", () => benchEmit()],
   ["jsonl", benchJsonl],
+  ["pipe-rss", benchPipeRss],
   ["bundle", benchBundle],
   ["export", benchExport],
   ["run", benchRun],

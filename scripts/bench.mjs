@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs bench/main.ts on Node, Bun and Deno (one process each, one after another so that they do
 // not compete for the 2 cores), prints one table per runtime and writes bench/RESULTS.md.
-// Usage: npm run bench [-- --runtimes node,bun] [-- --only encode,span,emit,jsonl,bundle,export,run]
+// Usage: npm run bench [-- --runtimes node,bun] [-- --only encode,span,emit,jsonl,pipe-rss,bundle,export,run]
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -24,7 +24,7 @@ const sections = [];
 let missed = 0;
 // One process per measure: a measure must not inherit another's heap, timers or sockets (the
 // 1M-span export measure left the run-overhead measure 10% slower when they shared a process).
-const measures = only ? only.split(",") : ["encode", "span", "emit", "jsonl", "bundle", "export", "run"];
+const measures = only ? only.split(",") : ["encode", "span", "emit", "jsonl", "pipe-rss", "bundle", "export", "run"];
 for (const runtime of runtimes) {
   const [cmd, args] = commands[runtime];
   console.error(`\n=== bench on ${runtime}`);

@@ -87,6 +87,35 @@ function readline(file: string): Promise<number> {
   });
 }
 
+/**
+ * RSS over the same 1 GB stream read with no decoder at all, in a process of its own (cold, like
+ * the decoder's row): the runtime's own share of that row's growth.
+ */
+export async function benchPipeRss(): Promise<Row[]> {
+  const file = buildCorpus();
+  const times = Math.ceil(1024 ** 3 / statSync(file).size);
+  collectGarbage();
+  const rssBefore = process.memoryUsage.rss();
+  const proc = await detectSpawner().spawn("cat", Array.from({ length: times }, () => file));
+  const reader = chunkReader(proc.stdout);
+  let maxRss = 0;
+  let chunks = 0;
+  for (;;) {
+    const { done } = await reader.read();
+    if (done) break;
+    if ((++chunks & 255) === 0) maxRss = Math.max(maxRss, process.memoryUsage.rss());
+  }
+  await proc.exited;
+  return [{
+    measure: "RSS reading the same 1 GB from the pipe, no decoder (the runtime's share)",
+    ours: `+${((maxRss - rssBefore) / 1024 / 1024).toFixed(1)} MB`,
+    versus: "–",
+    ratio: "–",
+    target: "report",
+    met: null,
+  }];
+}
+
 export async function benchJsonl(): Promise<Row[]> {
   const file = buildCorpus();
   const size = statSync(file).size;
