@@ -5,7 +5,7 @@
  * last line without newline and lines of many megabytes (kept as a list of chunks until their
  * newline comes, joined once). A line that is not JSON becomes a {@link MalformedLine} instead of
  * an exception: the stream goes on. On Bun the complete lines of a chunk are parsed from the bytes
- * by `Bun.JSONL` (see `runtime/bun/jsonl.ts`), with this portable path as its fallback.
+ * natively (see `runtime/bun/jsonl.ts`), with this portable path as its fallback.
  * @module
  */
 import { bunJsonlParser } from "../runtime/bun/jsonl.ts";
