@@ -63,6 +63,7 @@ export interface JsonlDecoder {
 }
 
 const NL = 10;
+const BOM = [0xef, 0xbb, 0xbf];
 
 /**
  * Creates a streaming JSONL decoder.
@@ -81,24 +82,17 @@ const NL = 10;
  */
 export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDecoder {
   const maxLine = options.maxLineBytes ?? 268_435_456;
-  // The BOM is handled here, at the start of the stream only: TextDecoder's own handling would
-  // strip one at the start of every decode() call, that is, of any chunk.
+  // A byte-order mark is skipped in bytes, at the start of the stream only (push): TextDecoder's
+  // own handling would strip one at the start of every decode() call, that is, of any chunk.
   const td = new TextDecoder("utf-8", { ignoreBOM: true });
   const native = bunJsonlParser();
-  let atStart = true;
+  let bomAt = 0; // BOM bytes matched at the start of the stream; -1 once settled
   let pending: Uint8Array[] = [];
   let pendingLen = 0;
   let overflow = false;
 
   // JSON.parse takes a trailing CR as whitespace, so CRLF and blank lines cost nothing on the
   // hot path: they are only looked at when a line fails to parse.
-  const decode = (bytes: Uint8Array): string => {
-    const text = td.decode(bytes);
-    if (!atStart) return text;
-    atStart = false;
-    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  };
-
   const line = (text: string, bytes: number, out: JsonlRecord[]): void => {
     if (text.length === 0) return;
     try {
@@ -150,23 +144,57 @@ export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDeco
       const head = joinPending(new Uint8Array(0));
       out.push(
         new MalformedLine(
-          decode(head),
+          td.decode(head),
           `line longer than maxLineBytes (${maxLine})`,
           pendingLen + tail.length,
         ),
       );
     } else {
       const bytes = pendingLen + tail.length;
-      line(decode(pendingLen === 0 ? tail : joinPending(tail)), bytes, out);
+      line(td.decode(pendingLen === 0 ? tail : joinPending(tail)), bytes, out);
     }
     pending = [];
     pendingLen = 0;
     overflow = false;
   };
 
+  // The complete lines bytes[start, end), `end` just past a newline: one decode for all of them,
+  // then indexOf + slice per line (sliced strings share the decoded text; no copy).
+  const portable = (bytes: Uint8Array, start: number, end: number, out: JsonlRecord[]): void => {
+    const text = td.decode(bytes.subarray(start, end - 1));
+    let i = 0;
+    for (;;) {
+      const j = text.indexOf("\n", i);
+      if (j === -1) {
+        line(i === 0 ? text : text.slice(i), -1, out);
+        break;
+      }
+      line(text.slice(i, j), -1, out);
+      i = j + 1;
+    }
+  };
+
+  const skipBom = (chunk: Uint8Array): Uint8Array => {
+    let i = 0;
+    while (i < chunk.length && bomAt < 3 && chunk[i] === BOM[bomAt]) {
+      i++;
+      bomAt++;
+    }
+    if (bomAt === 3) {
+      bomAt = -1;
+      return chunk.subarray(i);
+    }
+    if (i === chunk.length) return chunk.subarray(i); // a BOM so far: wait for more bytes
+    // Not a BOM: give back what earlier chunks matched; this chunk is data from its start.
+    if (bomAt > i) keep(new Uint8Array(BOM.slice(0, bomAt - i)));
+    bomAt = -1;
+    return chunk;
+  };
+
   return {
     push(chunk: Uint8Array): JsonlRecord[] {
-      let out: JsonlRecord[] = [];
+      const out: JsonlRecord[] = [];
+      if (bomAt >= 0) chunk = skipBom(chunk);
       const first = chunk.indexOf(NL);
       if (first === -1) {
         if (chunk.length > 0) keep(chunk);
@@ -180,32 +208,17 @@ export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDeco
       }
       const last = chunk.lastIndexOf(NL);
       if (last >= start) {
-        const values = native?.(chunk, start, last + 1);
-        if (values !== undefined) {
-          atStart = false;
-          if (out.length === 0) out = values;
-          else for (let k = 0; k < values.length; k++) out.push(values[k]);
-        } else {
-          // One decode for every complete line in this chunk, then indexOf + slice per line
-          // (sliced strings share the decoded text; no copy).
-          const text = decode(chunk.subarray(start, last));
-          let i = 0;
-          for (;;) {
-            const j = text.indexOf("\n", i);
-            if (j === -1) {
-              line(i === 0 ? text : text.slice(i), -1, out);
-              break;
-            }
-            line(text.slice(i, j), -1, out);
-            i = j + 1;
-          }
-        }
+        if (native === undefined) portable(chunk, start, last + 1, out);
+        else native(chunk, start, last + 1, out, portable);
       }
       if (last + 1 < chunk.length) keep(chunk.subarray(last + 1));
       return out;
     },
     end(): JsonlRecord[] {
       const out: JsonlRecord[] = [];
+      // A stream of only part of a BOM: those bytes were data after all.
+      if (bomAt > 0) keep(new Uint8Array(BOM.slice(0, bomAt)));
+      bomAt = -1;
       if (pendingLen > 0) finishPending(new Uint8Array(0), out);
       return out;
     },
