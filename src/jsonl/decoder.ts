@@ -4,11 +4,13 @@
  * byte split is safe), handles CRLF, blank lines, a byte-order mark at the start of the stream, a
  * last line without newline and lines of many megabytes (kept as a list of chunks until their
  * newline comes, joined once). A line that is not JSON becomes a {@link MalformedLine} instead of
- * an exception: the stream goes on. On Bun the complete lines of a chunk are parsed from the bytes
- * natively (see `runtime/bun/jsonl.ts`), with this portable path as its fallback.
+ * an exception: the stream goes on. Where the runtime offers it, runs of ASCII lines skip the
+ * UTF-8 decode (`jsonl/ascii-runs.ts` and the runtime adapters' `jsonl.ts`).
  * @module
  */
-import { bunJsonlParser } from "../runtime/bun/jsonl.ts";
+import { bunJsonlAccelerator } from "../runtime/bun/jsonl.ts";
+import { nodeJsonlAccelerator } from "../runtime/node/jsonl.ts";
+import { walkAsciiRuns } from "./ascii-runs.ts";
 import { chunkReader } from "../runtime/spawner.ts";
 
 /** A line that was not valid JSON. */
@@ -85,7 +87,7 @@ export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDeco
   // A byte-order mark is skipped in bytes, at the start of the stream only (push): TextDecoder's
   // own handling would strip one at the start of every decode() call, that is, of any chunk.
   const td = new TextDecoder("utf-8", { ignoreBOM: true });
-  const native = bunJsonlParser();
+  const acc = bunJsonlAccelerator() ?? nodeJsonlAccelerator();
   let bomAt = 0; // BOM bytes matched at the start of the stream; -1 once settled
   let pending: Uint8Array[] = [];
   let pendingLen = 0;
@@ -158,21 +160,24 @@ export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDeco
     overflow = false;
   };
 
-  // The complete lines bytes[start, end), `end` just past a newline: one decode for all of them,
-  // then indexOf + slice per line (sliced strings share the decoded text; no copy).
-  const portable = (bytes: Uint8Array, start: number, end: number, out: JsonlRecord[]): void => {
-    const text = td.decode(bytes.subarray(start, end - 1));
+  // Decoded text (no trailing newline): indexOf + slice per line (sliced strings share the
+  // decoded text; no copy).
+  const text = (t: string, out: JsonlRecord[]): void => {
     let i = 0;
     for (;;) {
-      const j = text.indexOf("\n", i);
+      const j = t.indexOf("\n", i);
       if (j === -1) {
-        line(i === 0 ? text : text.slice(i), -1, out);
+        line(i === 0 ? t : t.slice(i), -1, out);
         break;
       }
-      line(text.slice(i, j), -1, out);
+      line(t.slice(i, j), -1, out);
       i = j + 1;
     }
   };
+
+  // The complete lines bytes[start, end), `end` just past a newline: one decode for all of them.
+  const portable = (bytes: Uint8Array, start: number, end: number, out: JsonlRecord[]): void =>
+    text(td.decode(bytes.subarray(start, end - 1)), out);
 
   const skipBom = (chunk: Uint8Array): Uint8Array => {
     let i = 0;
@@ -208,8 +213,8 @@ export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDeco
       }
       const last = chunk.lastIndexOf(NL);
       if (last >= start) {
-        if (native === undefined) portable(chunk, start, last + 1, out);
-        else native(chunk, start, last + 1, out, portable);
+        if (acc === undefined) portable(chunk, start, last + 1, out);
+        else walkAsciiRuns(acc, chunk, start, last + 1, out, text, portable);
       }
       if (last + 1 < chunk.length) keep(chunk.subarray(last + 1));
       return out;

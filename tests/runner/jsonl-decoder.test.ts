@@ -2,6 +2,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { chunkReader, createJsonlDecoder, decodeJsonl, MalformedLine } from "../../mod.ts";
+import { walkAsciiRuns } from "../../src/jsonl/ascii-runs.ts";
+import { bunJsonlAccelerator } from "../../src/runtime/bun/jsonl.ts";
+import { nodeJsonlAccelerator } from "../../src/runtime/node/jsonl.ts";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -258,5 +261,42 @@ describe("JSONL decoder", () => {
     const values: unknown[] = [];
     for await (const v of decodeJsonl(byteStream())) values.push(v);
     assert.deepEqual(values, text.trim().split("\n").map((l) => JSON.parse(l)));
+  });
+
+  it("walkAsciiRuns() hands runs of ASCII lines to the accelerator and each non-ASCII line to the portable path, in order", () => {
+    const lines = ['{"a":1}', '{"b":"é"}', '{"c":3}', '{"d":4}', '{"e":"😀"}', '{"f":"x"}'];
+    // Long enough that the doubling blocks and the halving both run.
+    const filler = Array.from({ length: 300 }, (_, i) => `{"n":${i},"pad":"${"z".repeat(40)}"}`);
+    const all = [...lines.slice(0, 3), ...filler, ...lines.slice(3)];
+    const bytes = enc(all.join("\n") + "\n");
+    const calls: string[] = [];
+    const decodeText = (t: string, out: unknown[]) => t.split("\n").forEach((l) => out.push(JSON.parse(l)));
+    const out: unknown[] = [];
+    walkAsciiRuns(
+      {
+        isAscii: (b) => b.every((x) => x < 0x80),
+        ascii: (b, s, e, o, t) => {
+          calls.push(`ascii ${new TextDecoder().decode(b.subarray(s, e)).split("\n").length - 1}`);
+          t(new TextDecoder().decode(b.subarray(s, e - 1)), o);
+        },
+      },
+      bytes,
+      0,
+      bytes.length,
+      out,
+      decodeText,
+      (b, s, e, o) => {
+        calls.push(`portable ${new TextDecoder().decode(b.subarray(s, e - 1))}`);
+        decodeText(new TextDecoder().decode(b.subarray(s, e - 1)), o);
+      },
+    );
+    assert.deepEqual(out, all.map((l) => JSON.parse(l)));
+    assert.deepEqual(calls, ["ascii 1", 'portable {"b":"é"}', "ascii 302", 'portable {"e":"😀"}', "ascii 1"]);
+  });
+
+  it("uses the runtime's JSONL accelerator: Bun.JSONL on Bun, node:buffer on Node and Deno", () => {
+    const isBun = typeof (globalThis as { Bun?: unknown }).Bun === "object";
+    assert.equal(bunJsonlAccelerator() !== undefined, isBun);
+    assert.ok(nodeJsonlAccelerator() !== undefined);
   });
 });
