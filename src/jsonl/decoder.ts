@@ -9,7 +9,7 @@
  * @module
  */
 import { bunJsonlAccelerator } from "../runtime/bun/jsonl.ts";
-import { nodeJsonlAccelerator } from "../runtime/node/jsonl.ts";
+import { denoJsonlAccelerator } from "../runtime/deno/jsonl.ts";
 import { walkAsciiRuns } from "./ascii-runs.ts";
 import { chunkReader } from "../runtime/spawner.ts";
 
@@ -87,7 +87,7 @@ export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDeco
   // A byte-order mark is skipped in bytes, at the start of the stream only (push): TextDecoder's
   // own handling would strip one at the start of every decode() call, that is, of any chunk.
   const td = new TextDecoder("utf-8", { ignoreBOM: true });
-  const acc = bunJsonlAccelerator() ?? nodeJsonlAccelerator();
+  const acc = bunJsonlAccelerator() ?? denoJsonlAccelerator();
   let bomAt = 0; // BOM bytes matched at the start of the stream; -1 once settled
   let pending: Uint8Array[] = [];
   let pendingLen = 0;

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { chunkReader, createJsonlDecoder, decodeJsonl, MalformedLine } from "../../mod.ts";
 import { walkAsciiRuns } from "../../src/jsonl/ascii-runs.ts";
 import { bunJsonlAccelerator } from "../../src/runtime/bun/jsonl.ts";
-import { nodeJsonlAccelerator } from "../../src/runtime/node/jsonl.ts";
+import { denoJsonlAccelerator } from "../../src/runtime/deno/jsonl.ts";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -294,9 +294,9 @@ describe("JSONL decoder", () => {
     assert.deepEqual(calls, ["ascii 1", 'portable {"b":"é"}', "ascii 302", 'portable {"e":"😀"}', "ascii 1"]);
   });
 
-  it("uses the runtime's JSONL accelerator: Bun.JSONL on Bun, node:buffer on Node and Deno", () => {
-    const isBun = typeof (globalThis as { Bun?: unknown }).Bun === "object";
-    assert.equal(bunJsonlAccelerator() !== undefined, isBun);
-    assert.ok(nodeJsonlAccelerator() !== undefined);
+  it("uses the runtime's JSONL accelerator: Bun.JSONL on Bun, node:buffer on Deno, none on Node", () => {
+    const g = globalThis as { Bun?: unknown; Deno?: unknown };
+    assert.equal(bunJsonlAccelerator() !== undefined, typeof g.Bun === "object");
+    assert.equal(denoJsonlAccelerator() !== undefined, typeof g.Deno === "object");
   });
 });
