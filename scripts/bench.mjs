@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { summarize } from "./bench-summary.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const bin = (name) => join(root, "node_modules", ".bin", name);
@@ -60,6 +61,11 @@ for (const runtime of runtimes) {
   sections.push(table);
   console.log(`\n${table}`);
 }
-const md = `# Benchmark results\n\nRun with \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}; ratios measured in one process per runtime (interleaved rounds, medians).\n\n${sections.join("\n")}`;
+const perRuntime = sections.join("\n");
+const md = `# Benchmark results\n\nRun with \`npm run bench\` on ${
+  new Date().toISOString().slice(0, 10)
+}; ratios measured in one process per measure and runtime (interleaved rounds, medians). ✓ target met, ✗ missed.\n\n${
+  summarize(perRuntime)
+}\n${perRuntime}`;
 if (!only) writeFileSync(join(root, "bench", "RESULTS.md"), md);
 console.log(missed ? `${missed} target(s) missed` : "all targets met");
