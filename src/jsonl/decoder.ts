@@ -141,20 +141,15 @@ export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDeco
     pendingLen += part.length;
   };
 
+  const tooLong = (head: Uint8Array, bytes: number, out: JsonlRecord[]): void => {
+    out.push(new MalformedLine(td.decode(head), `line longer than maxLineBytes (${maxLine})`, bytes));
+  };
+
   const finishPending = (tail: Uint8Array, out: JsonlRecord[]): void => {
-    if (overflow) {
-      const head = joinPending(new Uint8Array(0));
-      out.push(
-        new MalformedLine(
-          td.decode(head),
-          `line longer than maxLineBytes (${maxLine})`,
-          pendingLen + tail.length,
-        ),
-      );
-    } else {
-      const bytes = pendingLen + tail.length;
-      line(td.decode(pendingLen === 0 ? tail : joinPending(tail)), bytes, out);
-    }
+    const bytes = pendingLen + tail.length;
+    if (overflow) tooLong(joinPending(new Uint8Array(0)), bytes, out);
+    else if (bytes > maxLine) tooLong(joinPending(tail).subarray(0, maxLine), bytes, out);
+    else line(td.decode(pendingLen === 0 ? tail : joinPending(tail)), bytes, out);
     pending = [];
     pendingLen = 0;
     overflow = false;
@@ -178,6 +173,28 @@ export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDeco
   // The complete lines bytes[start, end), `end` just past a newline: one decode for all of them.
   const portable = (bytes: Uint8Array, start: number, end: number, out: JsonlRecord[]): void =>
     text(td.decode(bytes.subarray(start, end - 1)), out);
+
+  const lines = (bytes: Uint8Array, start: number, end: number, out: JsonlRecord[]): void => {
+    if (acc === undefined) portable(bytes, start, end, out);
+    else walkAsciiRuns(acc, bytes, start, end, out, text, portable);
+  };
+
+  // The complete lines bytes[start, end) of one chunk. Only a window longer than the bound can
+  // hold a line over it, so only then is each line measured.
+  const complete = (bytes: Uint8Array, start: number, end: number, out: JsonlRecord[]): void => {
+    if (end - start <= maxLine) return lines(bytes, start, end, out);
+    let run = start;
+    for (let at = start; at < end;) {
+      const nl = bytes.indexOf(NL, at);
+      if (nl - at > maxLine) {
+        if (at > run) lines(bytes, run, at, out);
+        tooLong(bytes.subarray(at, at + maxLine), nl - at, out);
+        run = nl + 1;
+      }
+      at = nl + 1;
+    }
+    if (run < end) lines(bytes, run, end, out);
+  };
 
   const skipBom = (chunk: Uint8Array): Uint8Array => {
     let i = 0;
@@ -213,8 +230,7 @@ export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDeco
       }
       const last = chunk.lastIndexOf(NL);
       if (last >= start) {
-        if (acc === undefined) portable(chunk, start, last + 1, out);
-        else walkAsciiRuns(acc, chunk, start, last + 1, out, text, portable);
+        complete(chunk, start, last + 1, out);
       }
       if (last + 1 < chunk.length) keep(chunk.subarray(last + 1));
       return out;

@@ -299,4 +299,53 @@ describe("JSONL decoder", () => {
     assert.equal(bunJsonlAccelerator() !== undefined, typeof g.Bun === "object");
     assert.equal(denoJsonlAccelerator() !== undefined, typeof g.Deno === "object");
   });
+
+  it("bounds a line by maxLineBytes however the chunks fall, within one chunk too", () => {
+    const line = fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)),
+      fc.jsonValue({ maxDepth: 1, stringUnit: "grapheme" }).map((v) => JSON.stringify(v)),
+      fc.constantFrom("", "not json", "\r"),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(line, { maxLength: 12 }),
+        fc.integer({ min: 4, max: 48 }),
+        fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 6 }),
+        (lines, max, cuts) => {
+          const bytes = enc(lines.map((l) => l + "\n").join(""));
+          const expected: unknown[] = [];
+          for (const l of lines) {
+            const b = enc(l);
+            if (b.length > max) {
+              expected.push({ tooLong: new TextDecoder().decode(b.subarray(0, max)), bytes: b.length });
+              continue;
+            }
+            try {
+              if (l.length) expected.push(JSON.parse(l));
+            } catch {
+              if (l.trim() !== "") expected.push({ malformed: l });
+            }
+          }
+          const shape = (v: unknown): unknown =>
+            v instanceof MalformedLine
+              ? v.error.startsWith("line longer") ? { tooLong: v.line, bytes: v.bytes } : { malformed: v.line }
+              : v;
+          const run = (chunks: Uint8Array[]): unknown[] => {
+            const d = createJsonlDecoder({ maxLineBytes: max });
+            const out: unknown[] = [];
+            for (const c of chunks) out.push(...d.push(c));
+            return [...out, ...d.end()].map(shape);
+          };
+          const chunks: Uint8Array[] = [];
+          for (let i = 0, at = 0; at < bytes.length; i++) {
+            chunks.push(bytes.slice(at, at + cuts[i % cuts.length]));
+            at += cuts[i % cuts.length];
+          }
+          assert.deepEqual(run([bytes]), expected, "whole");
+          assert.deepEqual(run(chunks), expected, "in chunks");
+        },
+      ),
+      { numRuns: 300, seed: 99 },
+    );
+  });
 });
