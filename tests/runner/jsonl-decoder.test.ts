@@ -1,4 +1,5 @@
 import { describe, it } from "node:test";
+import { createServer } from "node:http";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { chunkReader, createJsonlDecoder, decodeJsonl, MalformedLine } from "../../mod.ts";
@@ -347,5 +348,29 @@ describe("JSONL decoder", () => {
       ),
       { numRuns: 300, seed: 99 },
     );
+  });
+
+  it("decodeJsonl() reads a streamed fetch() body of 2 MB, in order", async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/x-ndjson" });
+      let i = 0;
+      const t = setInterval(() => {
+        res.write(JSON.stringify({ i, pad: "é".repeat(50_000) }) + "\n");
+        if (++i === 20) {
+          clearInterval(t);
+          res.end();
+        }
+      }, 2);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const { port } = server.address() as { port: number };
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      const seen: number[] = [];
+      for await (const v of decodeJsonl(res.body!)) seen.push((v as { i: number; pad: string }).i);
+      assert.deepEqual(seen, Array.from({ length: 20 }, (_, i) => i));
+    } finally {
+      server.close();
+    }
   });
 });
