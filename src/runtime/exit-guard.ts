@@ -1,37 +1,69 @@
 /**
- * Kills the process groups of running CLI children when the host process exits normally: a group
- * leader started with `detached`/`setsid` is outside the host's own process group, so nothing
- * else would end it. Uses `process.once("exit")` where it exists (Node, Bun, Deno); elsewhere it
- * does nothing.
+ * Kills the process groups of running CLI children when the host process ends: a group leader
+ * started with `detached`/`setsid` is outside the host's own process group, so nothing else would
+ * end it. Two ways out are covered, through the `process` object where it exists (Node, Bun, Deno):
+ * a normal exit (`process.once("exit")`), and SIGINT / SIGTERM / SIGHUP that the host does not
+ * handle itself. For those, a listener is present only while a run is in flight; when it fires
+ * and is the signal's only listener, it kills the groups, removes itself and raises the signal
+ * again, so the host still dies of it as it would have (exit status and all). A host with its own
+ * listener for that signal decides for itself: if it then exits, the exit hook runs. Elsewhere
+ * (edge runtimes) this module does nothing.
  * @module
  */
 
 interface ProcessLike {
+  readonly pid?: number;
   once?(event: string, fn: () => void): unknown;
+  on?(event: string, fn: (signal: string) => void): unknown;
+  removeListener?(event: string, fn: (signal: string) => void): unknown;
+  listenerCount?(event: string): number;
   kill?(pid: number, signal?: string): boolean;
 }
 
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];
 const live = new Set<number>();
-let installed = false;
+let exitHook = false;
+let signalHooks = false;
 
-function install(): void {
-  if (installed) return;
-  const proc = (globalThis as { process?: ProcessLike }).process;
-  if (typeof proc?.once !== "function" || typeof proc.kill !== "function") return;
-  installed = true;
-  proc.once("exit", () => {
-    // Only synchronous work is possible here: signal each group, do not wait.
-    for (const pid of live) {
-      try {
-        proc.kill!(-pid, "SIGKILL");
-      } catch { /* already gone */ }
-    }
-    live.clear();
-  });
+function proc(): ProcessLike | undefined {
+  const p = (globalThis as { process?: ProcessLike }).process;
+  return typeof p?.kill === "function" ? p : undefined;
+}
+
+function killGroups(p: ProcessLike): void {
+  // Only synchronous work is possible here: signal each group, do not wait.
+  for (const pid of live) {
+    try {
+      p.kill!(-pid, "SIGKILL");
+    } catch { /* already gone */ }
+  }
+  live.clear();
+}
+
+function onSignal(signal: string): void {
+  const p = proc();
+  if (p === undefined || (p.listenerCount?.(signal) ?? 1) > 1) return;
+  killGroups(p);
+  setSignalHooks(p, false);
+  try {
+    p.kill!(p.pid!, signal);
+  } catch { /* nothing more to do */ }
+}
+
+function setSignalHooks(p: ProcessLike, on: boolean): void {
+  if (signalHooks === on || typeof p.on !== "function" || typeof p.removeListener !== "function") return;
+  signalHooks = on;
+  for (const signal of SIGNALS) {
+    try {
+      if (on) p.on(signal, onSignal);
+      else p.removeListener(signal, onSignal);
+    } catch { /* a signal this runtime cannot listen to */ }
+  }
 }
 
 /**
- * Remembers a process group to kill if the host exits while it runs.
+ * Remembers a process group to kill if the host exits, or dies of an unhandled SIGINT, SIGTERM
+ * or SIGHUP, while it runs.
  *
  * @param pid The group leader's pid.
  * @returns Forgets the group (call when it has exited).
@@ -43,9 +75,17 @@ function install(): void {
  * ```
  */
 export function guardGroup(pid: number): () => void {
-  install();
+  const p = proc();
+  if (p === undefined) return () => {};
+  if (!exitHook && typeof p.once === "function") {
+    exitHook = true;
+    p.once("exit", () => killGroups(p));
+  }
   live.add(pid);
+  setSignalHooks(p, true);
   return () => {
     live.delete(pid);
+    // No listener outlives the runs: the host's signals are its own again.
+    if (live.size === 0) setSignalHooks(p, false);
   };
 }

@@ -148,19 +148,66 @@ describe("teardown", () => {
 });
 
 describe("host exit", () => {
+  const g = globalThis as { Deno?: { execPath(): string } };
+  const host = g.Deno ? [g.Deno.execPath(), "run", "-A", "--quiet"] : [process.execPath];
+  const probe = join(import.meta.dirname ?? ".", "../support/runner-exit-probe.ts");
+  const startHost = (mode: "exit" | "wait" | "handle") =>
+    detectSpawner().spawn(
+      host[0],
+      [...host.slice(1), probe, fixtureCodex("thread_basic.jsonl", { lines: 1, hang: true }), mode],
+      { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" } },
+    );
+  const firstLine = async (stream: ReadableStream<Uint8Array>): Promise<string> => {
+    const reader = stream.getReader();
+    let text = "";
+    while (!text.includes("\n")) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    reader.releaseLock();
+    return text.trim();
+  };
+
   it("a host that exits while a run is in flight takes the CLI's process group with it", async () => {
-    const g = globalThis as { Deno?: { execPath(): string } };
-    const host = g.Deno ? [g.Deno.execPath(), "run", "-A", "--quiet"] : [process.execPath];
-    const probe = join(import.meta.dirname ?? ".", "../support/runner-exit-probe.ts");
-    const cli = fixtureCodex("thread_basic.jsonl", { lines: 1, hang: true });
-    const child = await detectSpawner().spawn(host[0], [...host.slice(1), probe, cli], {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" },
-    });
+    const child = await startHost("exit");
     const out = await new Response(child.stdout).text();
     assert.equal((await child.exited).code, 0, child.stderrTail());
     const pid = Number(out.trim());
     assert.ok(pid > 0, out);
     assert.ok(await waitUntil(() => !alive(pid), 3000), "the CLI outlived its host");
+  });
+
+  for (const signal of ["SIGTERM", "SIGINT"]) {
+    it(`a host killed by an unhandled ${signal} still dies of it, and takes the CLI's process group with it`, async () => {
+      const child = await startHost("wait");
+      const pid = Number(await firstLine(child.stdout));
+      assert.ok(pid > 0 && alive(pid), child.stderrTail());
+      child.kill(signal);
+      const status = await child.exited;
+      assert.equal(status.signal, signal, `host ended with ${JSON.stringify(status)}: ${child.stderrTail()}`);
+      assert.ok(await waitUntil(() => !alive(pid), 3000), "the CLI outlived its host");
+    });
+  }
+
+  it("a host with its own SIGTERM handler decides for itself; its exit still takes the CLI's group", async () => {
+    const child = await startHost("handle");
+    const pid = Number(await firstLine(child.stdout));
+    assert.ok(pid > 0 && alive(pid), child.stderrTail());
+    child.kill("SIGTERM");
+    assert.deepEqual(await child.exited, { code: 3, signal: null }, child.stderrTail());
+    assert.ok(await waitUntil(() => !alive(pid), 3000), "the CLI outlived its host");
+  });
+
+  it("leaves no signal listener behind once the runs are over", async () => {
+    const counts = () => ["SIGINT", "SIGTERM", "SIGHUP"].map((s) => process.listenerCount(s));
+    const before = counts();
+    const codex = new Codex({ codexPathOverride: fixtureCodex("thread_basic.jsonl") });
+    const { events } = await codex.startThread().runStreamed("x");
+    await events.next();
+    assert.deepEqual(counts(), before.map((n) => n + 1), "one listener per signal while the run is in flight");
+    for await (const _ of events) { /* drain */ }
+    assert.deepEqual(counts(), before);
   });
 });
 
