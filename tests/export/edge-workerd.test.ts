@@ -40,8 +40,13 @@ describe("edge: the export path inside workerd", { skip: existsSync(workerd) ? f
       join(ROOT, "tests/support/otlp-worker.ts"), "--bundle", "--format=esm", "--platform=browser",
       `--outfile=${join(dir, "worker.js")}`, "--log-level=error",
     ]);
-    port = await freePort();
-    writeFileSync(join(dir, "config.capnp"), `using Workerd = import "/workerd/workerd.capnp";
+    // The port is free when chosen but not reserved: another test process may take it before
+    // workerd binds it. /health answers a nonce, so a stranger on the port is recognized (and the
+    // worker's export path is not run by the health check); then another port is tried.
+    const nonce = crypto.randomUUID();
+    for (let attempt = 1;; attempt++) {
+      port = await freePort();
+      writeFileSync(join(dir, "config.capnp"), `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
@@ -52,24 +57,29 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [ (name = "worker", esModule = embed "worker.js") ],
   compatibilityDate = "2025-06-01",
-  bindings = [ (name = "OTLP_URL", text = "${rx.url}") ],
+  bindings = [ (name = "OTLP_URL", text = "${rx.url}"), (name = "NONCE", text = "${nonce}") ],
   globalOutbound = "internet",
 );
 `);
-    proc = spawn(workerd, ["serve", join(dir, "config.capnp"), "--verbose"], { stdio: ["ignore", "pipe", "pipe"] });
-    proc.stderr!.on("data", (c) => (stderr += c));
-    proc.stdout!.on("data", (c) => (stderr += c));
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      try {
-        const r = await fetch(`http://127.0.0.1:${port}/health`, { method: "HEAD" }).catch(() => undefined);
-        if (r) break;
-      } catch { /* not up yet */ }
-      if (Date.now() > deadline) throw new Error(`workerd did not start: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 100));
+      stderr = "";
+      const child = spawn(workerd, ["serve", join(dir, "config.capnp"), "--verbose"], { stdio: ["ignore", "pipe", "pipe"] });
+      proc = child;
+      child.stderr!.on("data", (c) => (stderr += c));
+      child.stdout!.on("data", (c) => (stderr += c));
+      let answer: string | undefined;
+      const deadline = Date.now() + 20_000;
+      while (answer === undefined && child.exitCode === null && Date.now() < deadline) {
+        answer = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.text(), () => undefined);
+        if (answer === undefined) await new Promise((r) => setTimeout(r, 100));
+      }
+      if (answer === nonce) break;
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGKILL");
+        await exited;
+      }
+      if (attempt === 3) throw new Error(`workerd did not start on a port of its own: ${stderr}`);
     }
-    // the HEAD above ran the worker once; forget what it exported
-    await new Promise((r) => setTimeout(r, 200));
   });
 
   after(async () => {

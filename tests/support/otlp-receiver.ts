@@ -82,6 +82,12 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
   const waiters = new Set<() => void>();
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    // Exporters POST. Anything else is not a payload: a probe from a test in another process that
+    // was given this port after it was free (tests/export/edge-workerd.test.ts checks /health).
+    if (req.method !== "POST") {
+      res.writeHead(404).end();
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {

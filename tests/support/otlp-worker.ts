@@ -8,13 +8,16 @@ import { startSpan, Telemetry } from "../../mod.ts";
 
 interface Env {
   OTLP_URL: string;
+  /** Answered on /health, so the test knows it reached this worker and not whatever else took the port. */
+  NONCE: string;
 }
 interface Ctx {
   waitUntil(p: Promise<unknown>): void;
 }
 
 export default {
-  async fetch(_req: Request, env: Env, ctx: Ctx): Promise<Response> {
+  async fetch(req: Request, env: Env, ctx: Ctx): Promise<Response> {
+    if (new URL(req.url).pathname === "/health") return new Response(env.NONCE);
     const warnings: string[] = [];
     const t = Telemetry.configure({
       env: { CODEX_OTLP_ENABLE: "1", CODEX_OTLP_ENDPOINT: env.OTLP_URL, OTEL_SERVICE_NAME: "edge-worker" },
