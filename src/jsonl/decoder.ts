@@ -11,6 +11,7 @@
 import { bunJsonlAccelerator } from "../runtime/bun/jsonl.ts";
 import { denoJsonlAccelerator } from "../runtime/deno/jsonl.ts";
 import { walkAsciiRuns } from "./ascii-runs.ts";
+import type { AsciiAccelerator } from "./ascii-runs.ts";
 import { chunkReader } from "../runtime/spawner.ts";
 
 /** A line that was not valid JSON. */
@@ -65,6 +66,11 @@ export interface JsonlDecoder {
 }
 
 const NL = 10;
+
+// The runtime's accelerator, looked up once (the lookups reach for globals and builtin modules).
+let cachedAcc: AsciiAccelerator | undefined | null = null;
+const accelerator = (): AsciiAccelerator | undefined =>
+  cachedAcc === null ? (cachedAcc = bunJsonlAccelerator() ?? denoJsonlAccelerator()) : cachedAcc;
 const BOM = [0xef, 0xbb, 0xbf];
 
 /**
@@ -87,7 +93,7 @@ export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDeco
   // A byte-order mark is skipped in bytes, at the start of the stream only (push): TextDecoder's
   // own handling would strip one at the start of every decode() call, that is, of any chunk.
   const td = new TextDecoder("utf-8", { ignoreBOM: true });
-  const acc = bunJsonlAccelerator() ?? denoJsonlAccelerator();
+  const acc = accelerator();
   let bomAt = 0; // BOM bytes matched at the start of the stream; -1 once settled
   let pending: Uint8Array[] = [];
   let pendingLen = 0;

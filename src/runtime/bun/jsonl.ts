@@ -41,8 +41,9 @@ interface ProcessLike {
 export function bunJsonlAccelerator(): AsciiAccelerator | undefined {
   const bun = (globalThis as { Bun?: BunJsonlGlobal }).Bun;
   const parseChunk = bun?.JSONL?.parseChunk;
+  if (typeof parseChunk !== "function") return undefined;
   const isAscii = (globalThis as { process?: ProcessLike }).process?.getBuiltinModule?.("node:buffer")?.isAscii;
-  if (typeof parseChunk !== "function" || typeof isAscii !== "function") return undefined;
+  if (typeof isAscii !== "function") return undefined;
   const nextLine = typeof bun!.indexOfLine === "function"
     ? bun!.indexOfLine
     : (bytes: Uint8Array, offset: number): number => bytes.indexOf(10, offset);
