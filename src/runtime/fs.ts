@@ -5,6 +5,7 @@
  * them). On edge runtimes every call throws a clear `no_fs` error.
  * @module
  */
+import { builtinModule } from "./builtin.ts";
 import { CodexExecError } from "../codex/errors.ts";
 
 /** The file operations the runner needs. */
@@ -68,7 +69,6 @@ interface NodeOs {
   tmpdir(): string;
 }
 interface ProcessLike {
-  getBuiltinModule?(id: string): unknown;
   cwd(): string;
   platform: string;
   arch: string;
@@ -91,9 +91,9 @@ let cached: FsSeam | undefined;
 export function fsSeam(): FsSeam {
   if (cached !== undefined) return cached;
   const proc = (globalThis as { process?: ProcessLike }).process;
-  const fs = proc?.getBuiltinModule?.("node:fs/promises") as NodeFsPromises | undefined;
-  const path = proc?.getBuiltinModule?.("node:path") as NodePath | undefined;
-  const os = proc?.getBuiltinModule?.("node:os") as NodeOs | undefined;
+  const fs = builtinModule<NodeFsPromises>("node:fs/promises");
+  const path = builtinModule<NodePath>("node:path");
+  const os = builtinModule<NodeOs>("node:os");
   if (proc === undefined || fs === undefined || path === undefined || os === undefined) {
     throw new CodexExecError(
       "no_fs",

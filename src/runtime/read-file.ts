@@ -4,6 +4,7 @@
  * runtimes, where certificates come with a user-supplied `fetch` instead.
  * @module
  */
+import { builtinModule } from "./builtin.ts";
 
 /**
  * Reads a file as bytes.
@@ -19,12 +20,9 @@
  * ```
  */
 export function readFileSyncBytes(path: string): Uint8Array {
-  const g = globalThis as {
-    Deno?: { readFileSync?(p: string): Uint8Array };
-    process?: { getBuiltinModule?(id: string): unknown };
-  };
+  const g = globalThis as { Deno?: { readFileSync?(p: string): Uint8Array } };
   if (typeof g.Deno?.readFileSync === "function") return g.Deno.readFileSync(path);
-  const fs = g.process?.getBuiltinModule?.("node:fs") as { readFileSync(p: string): Uint8Array } | undefined;
+  const fs = builtinModule<{ readFileSync(p: string): Uint8Array }>("node:fs");
   if (fs !== undefined) return new Uint8Array(fs.readFileSync(path));
   const e = new Error(`cannot read ${path}: this runtime has no file system; pass a fetch with its own TLS setup`);
   (e as { code?: string }).code = "no_fs";

@@ -9,6 +9,7 @@
  * @module
  */
 import type { AsciiAccelerator } from "../../jsonl/ascii-runs.ts";
+import { builtinModule } from "../builtin.ts";
 
 /** What `Bun.JSONL.parseChunk` returns. */
 interface ParseChunkResult {
@@ -18,9 +19,6 @@ interface ParseChunkResult {
 interface BunJsonlGlobal {
   JSONL?: { parseChunk?: (input: Uint8Array, start: number, end: number) => ParseChunkResult };
   indexOfLine?: (input: Uint8Array, offset: number) => number;
-}
-interface ProcessLike {
-  getBuiltinModule?: (id: string) => { isAscii?: (bytes: Uint8Array) => boolean } | undefined;
 }
 
 /**
@@ -42,7 +40,7 @@ export function bunJsonlAccelerator(): AsciiAccelerator | undefined {
   const bun = (globalThis as { Bun?: BunJsonlGlobal }).Bun;
   const parseChunk = bun?.JSONL?.parseChunk;
   if (typeof parseChunk !== "function") return undefined;
-  const isAscii = (globalThis as { process?: ProcessLike }).process?.getBuiltinModule?.("node:buffer")?.isAscii;
+  const isAscii = builtinModule<{ isAscii?: (bytes: Uint8Array) => boolean }>("node:buffer")?.isAscii;
   if (typeof isAscii !== "function") return undefined;
   const nextLine = typeof bun!.indexOfLine === "function"
     ? bun!.indexOfLine

@@ -16,13 +16,11 @@
  * @module
  */
 import type { AsciiAccelerator } from "../../jsonl/ascii-runs.ts";
+import { builtinModule } from "../builtin.ts";
 
 interface BufferModule {
   isAscii?: (bytes: Uint8Array) => boolean;
   Buffer?: { prototype: { latin1Slice?: (this: Uint8Array, start: number, end: number) => string } };
-}
-interface ProcessLike {
-  getBuiltinModule?: (id: string) => BufferModule | undefined;
 }
 
 /**
@@ -42,12 +40,7 @@ interface ProcessLike {
  */
 export function denoJsonlAccelerator(): AsciiAccelerator | undefined {
   if (typeof (globalThis as { Deno?: unknown }).Deno !== "object") return undefined;
-  let mod: BufferModule | undefined;
-  try {
-    mod = (globalThis as { process?: ProcessLike }).process?.getBuiltinModule?.("node:buffer");
-  } catch {
-    return undefined;
-  }
+  const mod = builtinModule<BufferModule>("node:buffer");
   const isAscii = mod?.isAscii;
   const latin1Slice = mod?.Buffer?.prototype.latin1Slice;
   if (typeof isAscii !== "function" || typeof latin1Slice !== "function") return undefined;

@@ -4,6 +4,7 @@
  * with local structural types, so this file compiles without `@types/node`.
  * @module
  */
+import { builtinModule } from "../builtin.ts";
 import { ByteTail } from "../spawner.ts";
 import type { ExitStatus, SpawnedProcess, Spawner, SpawnOptions } from "../spawner.ts";
 
@@ -31,7 +32,6 @@ interface ChildProcessModule {
   spawn(cmd: string, args: readonly string[], options: Record<string, unknown>): NodeChild;
 }
 interface NodeProcess {
-  getBuiltinModule?(id: string): unknown;
   kill(pid: number, signal?: string | number): boolean;
 }
 
@@ -45,7 +45,7 @@ function nodeProcess(): NodeProcess | undefined {
  * @returns `true` when {@link nodeSpawner} can work.
  */
 export function hasNodeChildProcess(): boolean {
-  return typeof nodeProcess()?.getBuiltinModule?.("node:child_process") === "object";
+  return typeof builtinModule("node:child_process") === "object";
 }
 
 /**
@@ -63,7 +63,7 @@ export function hasNodeChildProcess(): boolean {
  */
 export function nodeSpawner(): Spawner {
   const proc = nodeProcess();
-  const cp = proc?.getBuiltinModule?.("node:child_process") as ChildProcessModule | undefined;
+  const cp = builtinModule<ChildProcessModule>("node:child_process");
   if (proc === undefined || cp === undefined) {
     throw new Error("node:child_process is not available in this runtime");
   }

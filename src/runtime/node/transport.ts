@@ -5,6 +5,7 @@
  * @module
  */
 import type { FetchLike } from "../../export/otlp-http-exporter.ts";
+import { builtinModule } from "../builtin.ts";
 
 /** Client TLS material (PEM bytes or text). */
 export interface TlsFiles {
@@ -49,9 +50,8 @@ export function hasNodeHttps(): boolean {
 }
 
 function nodeHttps(): { https: HttpsModule; http: HttpsModule } | undefined {
-  const p = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
-  const https = p?.getBuiltinModule?.("node:https") as HttpsModule | undefined;
-  const http = p?.getBuiltinModule?.("node:http") as HttpsModule | undefined;
+  const https = builtinModule<HttpsModule>("node:https");
+  const http = builtinModule<HttpsModule>("node:http");
   return https && http ? { https, http } : undefined;
 }
 
