@@ -59,17 +59,20 @@ async function ours(
 }
 
 /** Reads the child's stdout and drops it: the part of `ours` the decoder cannot make cheaper. */
-async function pipeOnly(file: string): Promise<number> {
-  const proc = await detectSpawner().spawn("cat", [file]);
+async function pipeOnly(file: string, times = 1): Promise<{ bytes: number; maxRss: number }> {
+  const proc = await detectSpawner().spawn("cat", Array.from({ length: times }, () => file));
   const reader = chunkReader(proc.stdout);
   let bytes = 0;
+  let maxRss = 0;
+  let chunks = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     bytes += value.length;
+    if ((++chunks & 255) === 0) maxRss = Math.max(maxRss, process.memoryUsage.rss());
   }
   await proc.exited;
-  return bytes;
+  return { bytes, maxRss };
 }
 
 function readline(file: string): Promise<number> {
@@ -96,16 +99,7 @@ export async function benchPipeRss(): Promise<Row[]> {
   const times = Math.ceil(1024 ** 3 / statSync(file).size);
   collectGarbage();
   const rssBefore = process.memoryUsage.rss();
-  const proc = await detectSpawner().spawn("cat", Array.from({ length: times }, () => file));
-  const reader = chunkReader(proc.stdout);
-  let maxRss = 0;
-  let chunks = 0;
-  for (;;) {
-    const { done } = await reader.read();
-    if (done) break;
-    if ((++chunks & 255) === 0) maxRss = Math.max(maxRss, process.memoryUsage.rss());
-  }
-  await proc.exited;
+  const { maxRss } = await pipeOnly(file, times);
   return [{
     measure: "RSS reading the same 1 GB from the pipe, no decoder (the runtime's share)",
     ours: `+${((maxRss - rssBefore) / 1024 / 1024).toFixed(1)} MB`,
