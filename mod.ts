@@ -130,8 +130,10 @@ export { configure, currentTelemetry, Telemetry } from "./src/telemetry/telemetr
 export type { TelemetryHandle, TelemetryStatus } from "./src/telemetry/telemetry.ts";
 export { ConfigError, displayEndpoint, parseHeaders, resolveConfig, tracesUrl } from "./src/config/config.ts";
 export type { ConfigErrorCode, ResolvedConfig, TelemetryOptions, TlsOptions } from "./src/config/config.ts";
-export { createTracer, TRACED_EVENTS, traceEnvOf } from "./src/tracing/tracer.ts";
+export { createTracer, traceEnvOf } from "./src/tracing/tracer.ts";
 export type { Tracer, TracerOptions } from "./src/tracing/tracer.ts";
+export { TRACED_EVENTS, traceEvents } from "./src/tracing/instrumentation.ts";
+export type { EventTracing, EventTracingOptions } from "./src/tracing/instrumentation.ts";
 export { resolveSpanLimits, Span } from "./src/tracing/span.ts";
 export type { ParentContext, ResolvedSpanLimits, SpanLimits, SpanProcessor } from "./src/tracing/span.ts";
 export { newSpanId, newTraceId } from "./src/tracing/ids.ts";

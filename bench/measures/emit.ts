@@ -1,5 +1,5 @@
 // Measure 3: telemetry emit cost with no handler (vs an empty function call) and with a handler.
-import { attach, createTracer, detach, emit, startSpan } from "../../mod.ts";
+import { attach, createTracer, detach, emit, startSpan, traceEvents } from "../../mod.ts";
 import { compare, consume, type Row } from "../harness.ts";
 
 function empty(_a: string, _b: unknown, _c: unknown): void {}
@@ -75,8 +75,8 @@ export function benchEmit(): Row[] {
     forceFlush: () => Promise.resolve(),
     shutdown: () => Promise.resolve(),
   };
-  const tracer = createTracer({ processor, handlerId: "bench-emit-tracer" });
-  tracer.attach();
+  const events = traceEvents(createTracer({ processor }), { handlerId: "bench-emit-tracer" });
+  events.attach();
   const thread = startSpan("codex.thread", { model: "gpt-5.5" });
   const turn = startSpan("codex.turn", { parent_token: thread.token, turn_id: "t:1" });
   const traced = compare([{
@@ -91,7 +91,7 @@ export function benchEmit(): Row[] {
   }], { opsPerRun: 2 });
   turn.stop();
   thread.stop();
-  tracer.detach();
+  events.detach();
   consume(exported);
   rows.push({
     measure: "emit with the tracer attached (item start/stop → span)",

@@ -71,7 +71,7 @@ async function ours(url: string, timeoutMs: number): Promise<{ ms: number; stats
   const processor = batchProcessor(exporter, { maxQueueSize: 2048, maxExportBatchSize: 512, scheduledDelayMillis: 200 }, {
     warn: () => {},
   });
-  const tracer = createTracer({ processor, handlerId: "bench-export" });
+  const tracer = createTracer({ processor });
   (globalThis as { gc?: () => void }).gc?.();
   const rss0 = process.memoryUsage.rss();
   let maxRss = rss0;

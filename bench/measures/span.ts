@@ -20,7 +20,7 @@ export async function benchSpan(): Promise<Row[]> {
     },
   };
   const processor = batchProcessor(discard, { maxQueueSize: N * 2, maxExportBatchSize: 512, scheduledDelayMillis: 60_000 });
-  const tracer = createTracer({ processor, handlerId: "bench-tracer" });
+  const tracer = createTracer({ processor });
 
   let theirsExported = 0;
   const otelDiscard: OtelExporter = {

@@ -15,6 +15,8 @@ import { otlpHttpExporter } from "../export/otlp-http-exporter.ts";
 import type { FetchLike } from "../export/otlp-http-exporter.ts";
 import { tlsFetch } from "../export/tls-transport.ts";
 import { onBeforeExit, runtimeEnv } from "../runtime/env.ts";
+import { traceEvents } from "../tracing/instrumentation.ts";
+import type { EventTracing } from "../tracing/instrumentation.ts";
 import { createTracer } from "../tracing/tracer.ts";
 import type { Tracer } from "../tracing/tracer.ts";
 import { attach, attachMany, detach, emit } from "./bus.ts";
@@ -123,6 +125,7 @@ export function configure(options: TelemetryOptions = {}): TelemetryHandle {
   let memory: MemoryExporter | undefined;
   let processor: AccountingProcessor | undefined;
   let tracer: Tracer | undefined;
+  let events: EventTracing | undefined;
   if (config.enabled) {
     if (options.exporter !== undefined) exporter = options.exporter;
     else if (config.exporterKind === "memory") exporter = memoryExporter();
@@ -148,7 +151,8 @@ export function configure(options: TelemetryOptions = {}): TelemetryHandle {
       ? immediateProcessor(exporter, { warn })
       : batchProcessor(exporter, config.batch, { warn });
     tracer = createTracer({ processor, spanLimits: config.spanLimits });
-    tracer.attach();
+    events = traceEvents(tracer);
+    events.attach();
   }
   // A script that never calls flush() still sends its spans when the event loop runs dry.
   const offExit = processor === undefined ? () => {} : onBeforeExit(() => {
@@ -203,8 +207,8 @@ export function configure(options: TelemetryOptions = {}): TelemetryHandle {
       current = undefined;
       currentRetire = undefined;
     }
-    tracer?.detach();
-    tracer?.endAll(reason);
+    events?.detach();
+    events?.endAll(reason);
     return stopped = (async () => {
       try {
         await processor?.shutdown();

@@ -24,7 +24,7 @@ describe("a dead collector", () => {
       { scheduledDelayMillis: 20 },
       { warn: (m) => warnings.push(m) },
     );
-    const tracer = createTracer({ processor, handlerId: "dead-collector-tracer" });
+    const tracer = createTracer({ processor });
     let dropEvents = 0;
     let droppedReported = 0;
     attach("dead-collector-drops", "codex.exporter.dropped", (_n, m) => {

@@ -34,7 +34,7 @@ function harness(url: string, exp: Partial<OtlpHttpExporterOptions> = {}, batch:
     ...exp,
   });
   const processor = batchProcessor(exporter, { scheduledDelayMillis: 60_000, ...batch }, { warn: (m) => warnings.push(m) });
-  const tracer = createTracer({ processor, handlerId: `tracer-${Math.random()}` });
+  const tracer = createTracer({ processor });
   const h: Harness = {
     processor,
     sleeps,

@@ -8,6 +8,8 @@ import type { MemoryExporter } from "../../src/export/memory-exporter.ts";
 import { attach, detach, emit, startSpan } from "../../src/telemetry/bus.ts";
 import { Events } from "../../src/telemetry/events.ts";
 import { traceEnvFor } from "../../src/telemetry/propagation.ts";
+import { traceEvents } from "../../src/tracing/instrumentation.ts";
+import type { EventTracing } from "../../src/tracing/instrumentation.ts";
 import { createTracer } from "../../src/tracing/tracer.ts";
 import type { Tracer } from "../../src/tracing/tracer.ts";
 import type { SpanRecord } from "../../src/tracing/span-record.ts";
@@ -15,11 +17,13 @@ import { installContextManager } from "../support/otlp-context.ts";
 
 let mem: MemoryExporter;
 let tracer: Tracer;
+let events: EventTracing;
 
 function setup(limits = {}): void {
   mem = memoryExporter();
-  tracer = createTracer({ processor: immediateProcessor(mem), spanLimits: limits, handlerId: "tracer-under-test" });
-  tracer.attach();
+  tracer = createTracer({ processor: immediateProcessor(mem), spanLimits: limits });
+  events = traceEvents(tracer, { handlerId: "tracer-under-test" });
+  events.attach();
 }
 
 const one = (spans: readonly SpanRecord[], name: string): SpanRecord => {
@@ -30,7 +34,7 @@ const one = (spans: readonly SpanRecord[], name: string): SpanRecord => {
 
 describe("tracer", () => {
   afterEach(() => {
-    tracer?.detach();
+    events?.detach();
   });
 
   it("builds thread → turn → item / tool / approval spans from contract events", async () => {
@@ -87,7 +91,7 @@ describe("tracer", () => {
       assert.equal(s.status.code, 0);
     }
     assert.ok(tu.startTimeUnixNano >= t.startTimeUnixNano && tu.endTimeUnixNano <= t.endTimeUnixNano);
-    assert.equal(tracer.openSpans, 0);
+    assert.equal(events.openSpans, 0);
   });
 
   it("takes start and end times from system_time", async () => {
@@ -189,6 +193,42 @@ describe("tracer", () => {
     assert.deepEqual(mem.finished()[0].attributes, {});
   });
 
+
+  it("builds spans from events only through the instrumentation, and ends its open spans on endAll", async () => {
+    const own = memoryExporter();
+    const bare = createTracer({ processor: immediateProcessor(own) });
+    const thread = startSpan("codex.thread", {});
+    thread.stop({}, { result: "ok" });
+    assert.equal(own.finished().length, 0, "a tracer alone does not listen to the bus");
+
+    const instrumented = traceEvents(bare, { handlerId: "endall-under-test" });
+    instrumented.attach();
+    instrumented.attach(); // idempotent: one handler, one span per event
+    try {
+      const t = startSpan("codex.thread", {});
+      startSpan("codex.turn", { parent_token: t.token });
+      assert.equal(instrumented.openSpans, 2);
+      instrumented.endAll("shutdown");
+      assert.equal(instrumented.openSpans, 0);
+      const spans = await own.waitFor(2);
+      assert.deepEqual(spans.map((s) => s.attributes["codex.aborted"]), ["shutdown", "shutdown"]);
+      t.stop({}, { result: "ok" }); // its span is gone: nothing more is exported
+      assert.equal(own.finished().length, 2);
+    } finally {
+      instrumented.detach();
+    }
+  });
+
+  it("starts a direct span with the given kind and start time", async () => {
+    setup();
+    tracer.startSpan("client", { k: 1 }, undefined, 3, 1_700_000_000_000_000_000n).end(1_700_000_000_500_000_000n);
+    const [s] = await mem.waitFor(1);
+    assert.equal(s.kind, 3);
+    assert.equal(s.startTimeUnixNano, 1_700_000_000_000_000_000n);
+    assert.equal(s.endTimeUnixNano, 1_700_000_000_500_000_000n);
+    assert.match(s.traceId, /^[0-9a-f]{32}$/);
+    assert.equal(s.parentSpanId, undefined);
+  });
   describe("with a host span active (context manager registered)", () => {
     let uninstall: () => void;
     before(() => {

@@ -1,0 +1,386 @@
+/**
+ * The Codex event instrumentation: a telemetry-bus handler that turns the event catalogue into a
+ * span tree on a {@link Tracer}. Spans are correlated by `span_token`, parented by
+ * `parent_token`, timed by `measurements.system_time`. `Telemetry.configure` attaches one; a host
+ * that builds its own pipeline calls `traceEvents(tracer).attach()`.
+ *
+ * Span names (GenAI conventions where they apply; every span also carries `codex.span.type`):
+ *
+ * | span | name | kind | notable attributes |
+ * |---|---|---|---|
+ * | thread (one CLI run) | `invoke_agent codex` | INTERNAL | `gen_ai.operation.name=invoke_agent`, `gen_ai.provider.name=openai`, `gen_ai.agent.name=codex`, `gen_ai.request.model`, `gen_ai.conversation.id`, `gen_ai.usage.*`, `codex.thread.id`, `codex.thread.result`, `codex.pid`, `codex.exit_code` |
+ * | turn | `codex.turn` | INTERNAL | `codex.turn.id`, `codex.turn.status`, `gen_ai.usage.*` |
+ * | item | `codex.item <item_type>` | INTERNAL | `codex.item.id`, `codex.item.type`, `codex.item.status`, `codex.exit_code` |
+ * | tool | `execute_tool <tool>` | INTERNAL | `gen_ai.operation.name=execute_tool`, `gen_ai.tool.name`, `gen_ai.tool.call.id`, `codex.tool.result` |
+ * | approval | `codex.approval` | INTERNAL | `codex.approval.decision`, `codex.approval.source`, `gen_ai.tool.name` |
+ * | compaction | `codex.turn.compaction` | INTERNAL | `codex.compaction.token_savings` |
+ *
+ * Every span has `codex.originator`, `codex.source` (when known), `codex.duration_ms` (from the
+ * end event). Failed turns, `result: error` threads and `*.exception` events set status ERROR with
+ * the message; exceptions also add an `exception` event.
+ *
+ * Host trace context: the thread span's parent is the span active in `@opentelemetry/api` when
+ * the run starts (what `trace.getSpanContext(context.active())` returns, read through the API's
+ * global: see `trace-context.ts`). Across `await`s that needs a context manager registered by
+ * the host: on Node, Bun and Deno `AsyncLocalStorageContextManager` from
+ * `@opentelemetry/context-async-hooks` (what `NodeSDK` registers; tested here with an equivalent
+ * `AsyncLocalStorage` manager on all three). Without one, `context.active()` is always the root
+ * context and runs start their own traces. The thread span's W3C context goes to the CLI as
+ * `TRACEPARENT` / `TRACESTATE`, so the CLI's `codex.exec` span becomes its child (verified with
+ * CLI 0.169; the CLI's start-up spans such as `auth` and `fs.read_file` stay in traces of their own).
+ * @module
+ */
+import { attach, detach } from "../telemetry/bus.ts";
+import type { EventName, Measurements, Metadata } from "../telemetry/events.ts";
+import { registerTraceEnv, releaseTraceEnv } from "../telemetry/propagation.ts";
+import type { ParentContext, Span } from "./span.ts";
+import { activeHostSpanContext } from "./trace-context.ts";
+import { StatusCode } from "./span-record.ts";
+import { traceEnvOf } from "./tracer.ts";
+import type { Tracer } from "./tracer.ts";
+
+/** Options of {@link traceEvents}. */
+export interface EventTracingOptions {
+  /** Bus handler id. @default "codex-tracer" */
+  handlerId?: string;
+}
+
+/** The Codex event instrumentation of one tracer. */
+export interface EventTracing {
+  /** Attaches to the telemetry bus (idempotent). */
+  attach(): void;
+  /** Detaches from the bus and ends nothing (open spans stay open until {@link EventTracing.endAll}). */
+  detach(): void;
+  /**
+   * Ends every span opened from events and not yet ended, with a `codex.aborted` attribute (used
+   * by shutdown).
+   *
+   * @param reason The attribute's value.
+   */
+  endAll(reason: string): void;
+  /** Number of spans opened from events and not yet ended. */
+  readonly openSpans: number;
+}
+
+const TURN_ERRORS = new Set(["failed", "error", "timeout", "aborted"]);
+
+function hostParent(): ParentContext | undefined {
+  const sc = activeHostSpanContext();
+  return sc && {
+    traceId: sc.traceId,
+    spanId: sc.spanId,
+    traceFlags: sc.traceFlags,
+    traceState: sc.traceState?.serialize() || undefined,
+    isRemote: sc.isRemote,
+  };
+}
+
+function time(m: Readonly<Measurements>): bigint | undefined {
+  const t = m.system_time;
+  return typeof t === "bigint" ? t : typeof t === "number" ? BigInt(Math.round(t)) : undefined;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+/** Copies string metadata fields onto span attributes (`[attribute, metadata key]` pairs). */
+function copyStr(span: Span, md: Readonly<Metadata>, pairs: readonly (readonly [string, string])[]): void {
+  for (const [attr, key] of pairs) span.setAttribute(attr, str(md[key]));
+}
+
+const THREAD_IDS = [["codex.thread.id", "thread_id"], ["gen_ai.conversation.id", "thread_id"]] as const;
+const TURN_IDS = [...THREAD_IDS, ["codex.turn.id", "turn_id"]] as const;
+// Attributes every span of the event flow carries when its events' metadata has them.
+const COMMON = [
+  ["codex.originator", "originator"],
+  ["codex.source", "source"],
+  ["codex.workflow", "workflow"],
+  ["codex.group", "group"],
+] as const;
+const USAGE = [
+  ["gen_ai.usage.input_tokens", "input_tokens"],
+  ["gen_ai.usage.output_tokens", "output_tokens"],
+  ["gen_ai.usage.cache_read.input_tokens", "cached_input_tokens"],
+  ["gen_ai.usage.reasoning.output_tokens", "reasoning_output_tokens"],
+  ["gen_ai.usage.cache_creation.input_tokens", "cache_write_input_tokens"],
+] as const;
+
+function usageAttributes(span: Span, usage: unknown): void {
+  if (usage === null || typeof usage !== "object") return;
+  const u = usage as Record<string, unknown>;
+  for (const [attr, key] of USAGE) span.setAttribute(attr, num(u[key]));
+}
+
+function errorOf(md: Readonly<Metadata>): { kind: string; message: string } | undefined {
+  const e = md.error as { kind?: unknown; message?: unknown; name?: unknown } | string | undefined | null;
+  if (e === undefined || e === null) return undefined;
+  if (typeof e === "string") return { kind: "Error", message: e };
+  const kind = typeof e.kind === "string" ? e.kind : typeof e.name === "string" ? e.name : "Error";
+  return { kind, message: typeof e.message === "string" ? e.message : String(e.message ?? kind) };
+}
+
+/**
+ * Marks a span failed from an end event: status ERROR with the metadata's error message (or
+ * `fallback`), and an `exception` event when `exception` is set and the metadata carries an error.
+ */
+function fail(span: Span, md: Readonly<Metadata>, fallback: string, t: bigint | undefined, exception: boolean): void {
+  const err = errorOf(md);
+  span.setStatus(StatusCode.ERROR, err?.message ?? fallback);
+  if (exception && err) span.recordException(err, t);
+}
+
+/** A span type: how its start event names and describes it. */
+interface StartRule {
+  /** `codex.span.type`, the span's first attribute. */
+  type: string;
+  /** Span name and the other start attributes. */
+  start(span: Span, md: Readonly<Metadata>): void;
+}
+
+// Event names are written as literals typed `EventName` (a typo does not compile) rather than
+// read from the `Events` object: a bundler cannot inline object properties, so `Events.x` would
+// put the whole catalogue into every bundle that uses the instrumentation.
+// The start event of each span type. Names are set after construction (GenAI names that depend
+// on the metadata), attributes in the order the OTLP output has always had them.
+const STARTS: { [event in EventName]?: StartRule } = {
+  "codex.thread.start": {
+    type: "thread",
+    start(span, md) {
+      span.name = "invoke_agent codex";
+      span.setAttribute("gen_ai.operation.name", "invoke_agent");
+      span.setAttribute("gen_ai.provider.name", "openai");
+      span.setAttribute("gen_ai.agent.name", "codex");
+      span.setAttribute("gen_ai.request.model", str(md.model));
+      copyStr(span, md, THREAD_IDS);
+      span.setAttribute("codex.thread.resume", md.resume === true ? true : undefined);
+      span.setAttribute("codex.sandbox_mode", str(md.sandbox_mode));
+      if (md.traceSensitive === true && typeof md.input === "string") span.setAttribute("codex.input", md.input);
+    },
+  },
+  "codex.turn.start": {
+    type: "turn",
+    start(span, md) {
+      span.name = "codex.turn";
+      copyStr(span, md, TURN_IDS);
+    },
+  },
+  "codex.item.start": {
+    type: "item",
+    start(span, md) {
+      const type = str(md.item_type) ?? "unknown";
+      span.name = `codex.item ${type}`;
+      span.setAttribute("codex.item.id", str(md.item_id));
+      span.setAttribute("codex.item.type", type);
+      copyStr(span, md, [["codex.mcp.server", "server"], ["gen_ai.tool.name", "tool"]]);
+    },
+  },
+  "codex.tool.start": {
+    type: "tool",
+    start(span, md) {
+      const tool = str(md.tool) ?? "unknown";
+      span.name = `execute_tool ${tool}`;
+      span.setAttribute("gen_ai.operation.name", "execute_tool");
+      span.setAttribute("gen_ai.tool.name", tool);
+      span.setAttribute("gen_ai.tool.call.id", str(md.call_id));
+      span.setAttribute("codex.tool.attempt", num(md.attempt));
+      span.setAttribute("codex.item.type", str(md.item_type));
+    },
+  },
+  "codex.approval.requested": {
+    type: "approval",
+    start(span, md) {
+      span.name = "codex.approval";
+      copyStr(span, md, [["gen_ai.tool.name", "tool"], ["gen_ai.tool.call.id", "call_id"]]);
+    },
+  },
+  "codex.turn.compaction.started": {
+    type: "compaction",
+    start(span) {
+      span.name = "codex.turn.compaction";
+    },
+  },
+};
+
+type EndRule = (span: Span, md: Readonly<Metadata>, m: Readonly<Measurements>, t: bigint | undefined) => void;
+
+const threadEnd = (exception: boolean): EndRule => (span, md, _m, t) => {
+  copyStr(span, md, THREAD_IDS);
+  span.setAttribute("codex.pid", num(md.pid));
+  span.setAttribute("codex.exit_code", num(md.exit_code));
+  span.setAttribute("codex.signal", str(md.signal));
+  const result = str(md.result) ?? (exception ? "error" : undefined);
+  span.setAttribute("codex.thread.result", result);
+  usageAttributes(span, md.usage);
+  if (result === "error" && !exception) fail(span, md, "thread failed", t, true);
+};
+
+const turnEnd = (exception: boolean): EndRule => (span, md, _m, t) => {
+  copyStr(span, md, TURN_IDS);
+  const status = str(md.status);
+  span.setAttribute("codex.turn.status", status);
+  usageAttributes(span, md.usage);
+  // early_exit is the agent stopping on its own (the run resolves): recorded, not an error.
+  if (!exception && status !== undefined && TURN_ERRORS.has(status)) fail(span, md, `turn ${status}`, t, true);
+};
+
+const itemEnd = (exception: boolean): EndRule => (span, md) => {
+  const status = str(md.status);
+  span.setAttribute("codex.item.status", status);
+  span.setAttribute("codex.exit_code", num(md.exit_code));
+  if (!exception && status === "failed") fail(span, md, "item failed", undefined, false);
+};
+
+const toolEnd = (failure: boolean): EndRule => (span, md, _m, t) => {
+  span.setAttribute("codex.tool.result", str(md.result) ?? (failure ? "error" : "ok"));
+  span.setAttribute("codex.exit_code", num(md.exit_code));
+  if (failure) fail(span, md, "tool failed", t, true);
+};
+
+const approvalEnd = (decision: string): EndRule => (span, md) => {
+  span.setAttribute("codex.approval.decision", decision);
+  copyStr(span, md, [["codex.approval.source", "source"], ["codex.approval.reason", "reason"]]);
+};
+
+const compactionEnd = (failure: boolean): EndRule => (span, md, m) => {
+  span.setAttribute("codex.compaction.token_savings", num(m.token_savings));
+  if (failure) fail(span, md, "compaction failed", undefined, false);
+};
+
+// The end events. `*.exception` events also get status ERROR and an `exception` event before
+// their rule runs (in the handler).
+const ENDS: { [event in EventName]?: EndRule } = {
+  "codex.thread.stop": threadEnd(false),
+  "codex.thread.exception": threadEnd(true),
+  "codex.turn.stop": turnEnd(false),
+  "codex.turn.exception": turnEnd(true),
+  "codex.item.stop": itemEnd(false),
+  "codex.item.exception": itemEnd(true),
+  "codex.tool.success": toolEnd(false),
+  "codex.tool.failure": toolEnd(true),
+  "codex.approval.approved": approvalEnd("approved"),
+  "codex.approval.denied": approvalEnd("denied"),
+  "codex.approval.timeout": approvalEnd("timeout"),
+  "codex.turn.compaction.completed": compactionEnd(false),
+  "codex.turn.compaction.failed": compactionEnd(true),
+};
+
+/** Every event the tracer listens to: the start and end events of its span types, and two updates. */
+export const TRACED_EVENTS: readonly string[] = [
+  ...Object.keys(STARTS),
+  ...Object.keys(ENDS),
+  "codex.thread.spawned" satisfies EventName,
+  "codex.item.update" satisfies EventName,
+];
+
+interface Open {
+  span: Span;
+  thread: boolean;
+}
+
+/**
+ * Builds spans on `tracer` from the SDK's telemetry events (call `attach()` to start).
+ *
+ * @param tracer The tracer the spans are started on.
+ * @param options Bus handler id.
+ * @returns The instrumentation, detached.
+ * @example
+ * ```ts
+ * import { traceEvents } from "./instrumentation.ts";
+ * import { createTracer } from "./tracer.ts";
+ * import { immediateProcessor } from "../export/batch-processor.ts";
+ * import { memoryExporter } from "../export/memory-exporter.ts";
+ * import { startSpan } from "../telemetry/bus.ts";
+ * const mem = memoryExporter();
+ * const events = traceEvents(createTracer({ processor: immediateProcessor(mem) }));
+ * events.attach();
+ * startSpan("codex.turn", { turn_id: "tu_1" }).stop({}, { status: "completed" });
+ * events.detach();
+ * console.log(mem.finished()[0].name); // "codex.turn"
+ * ```
+ */
+export function traceEvents(tracer: Tracer, options: EventTracingOptions = {}): EventTracing {
+  const handlerId = options.handlerId ?? "codex-tracer";
+  const open = new Map<string, Open>();
+  // Tokens of spans not traced (tracingDisabled threads and everything under them).
+  const disabled = new Set<string>();
+  let attached = false;
+
+  // Tokens are non-empty strings: a missing or malformed `parent_token` finds nothing.
+  const parentOf = (md: Readonly<Metadata>): ParentContext | undefined => {
+    const p = open.get(md.parent_token as string)?.span;
+    return p && { traceId: p.traceId, spanId: p.spanId, traceFlags: p.flags & 0xff, traceState: p.traceState };
+  };
+
+  const handler = (name: string, m: Readonly<Measurements>, md: Readonly<Metadata>): void => {
+    const token = str(md.span_token);
+    if (token === undefined) return;
+    const startRule = STARTS[name as EventName];
+    const endRule = ENDS[name as EventName];
+    if (disabled.has(token)) {
+      if (endRule !== undefined) disabled.delete(token);
+      return;
+    }
+    if (startRule !== undefined && (md.tracingDisabled === true || disabled.has(md.parent_token as string))) {
+      disabled.add(token);
+      return;
+    }
+    const t = time(m);
+    if (startRule !== undefined) {
+      const thread = startRule.type === "thread";
+      const span = tracer.startSpan("", undefined, thread ? hostParent() : parentOf(md), 1, t);
+      span.setAttribute("codex.span.type", startRule.type);
+      startRule.start(span, md);
+      copyStr(span, md, COMMON);
+      open.set(token, { span, thread });
+      if (thread) registerTraceEnv(token, traceEnvOf(span));
+    } else if (endRule !== undefined) {
+      const o = open.get(token);
+      if (o === undefined) return;
+      open.delete(token);
+      const span = o.span;
+      copyStr(span, md, COMMON);
+      span.setAttribute("codex.duration_ms", num(m.duration_ms));
+      if (name.endsWith(".exception")) {
+        const err = errorOf(md) ?? { kind: "Error", message: "exception" };
+        span.setStatus(StatusCode.ERROR, err.message);
+        span.recordException(err, t);
+      }
+      endRule(span, md, m, t);
+      span.end(t);
+      if (o.thread) releaseTraceEnv(token);
+    } else if (name === "codex.thread.spawned") {
+      open.get(token)?.span.setAttribute("codex.pid", num(md.pid));
+    } else if (name === "codex.item.update") {
+      open.get(token)?.span.setAttribute("codex.item.status", str(md.status));
+    }
+  };
+
+  return {
+    attach(): void {
+      if (attached) return;
+      attach(handlerId, TRACED_EVENTS, handler);
+      attached = true;
+    },
+    detach(): void {
+      if (!attached) return;
+      detach(handlerId);
+      attached = false;
+    },
+    endAll(reason: string): void {
+      for (const [token, o] of [...open]) {
+        open.delete(token);
+        o.span.setAttribute("codex.aborted", reason);
+        o.span.end();
+        if (o.thread) releaseTraceEnv(token);
+      }
+    },
+    get openSpans(): number {
+      return open.size;
+    },
+  };
+}
