@@ -133,6 +133,8 @@ export type { ConfigErrorCode, ResolvedConfig, TelemetryOptions, TlsOptions } fr
 export { createTracer, traceEnvOf } from "./src/tracing/tracer.ts";
 export type { Tracer, TracerOptions } from "./src/tracing/tracer.ts";
 export { TRACED_EVENTS, traceEvents } from "./src/tracing/instrumentation.ts";
+export { alwaysOff, alwaysOn, DEFAULT_SAMPLER, parentBased, samplerFromEnv, traceIdRatio } from "./src/tracing/sampler.ts";
+export type { Sampler } from "./src/tracing/sampler.ts";
 export type { EventTracing, EventTracingOptions } from "./src/tracing/instrumentation.ts";
 export { resolveSpanLimits, Span } from "./src/tracing/span.ts";
 export type { ParentContext, ResolvedSpanLimits, SpanLimits, SpanProcessor } from "./src/tracing/span.ts";

@@ -11,6 +11,8 @@ import type { FetchLike } from "../export/otlp-http-exporter.ts";
 import { base64 } from "../export/otlp-json.ts";
 import { readFileSyncBytes } from "../runtime/read-file.ts";
 import { buildResource, parseResourceAttributes } from "../tracing/resource.ts";
+import { DEFAULT_SAMPLER, samplerFromEnv } from "../tracing/sampler.ts";
+import type { Sampler } from "../tracing/sampler.ts";
 import type { SpanLimits } from "../tracing/span.ts";
 import type { Attributes } from "../tracing/span-record.ts";
 
@@ -93,6 +95,8 @@ export interface TelemetryOptions {
   batch?: BatchOptions;
   /** Span limits. */
   spanLimits?: SpanLimits;
+  /** Head sampler; wins over `OTEL_TRACES_SAMPLER`. @default parentBased(alwaysOn) */
+  sampler?: Sampler;
   /** Client certificate, key and CA, as PEM contents (files come from the environment). */
   tls?: TlsOptions;
   /** Warning sink. @default console.warn */
@@ -121,6 +125,8 @@ export interface ResolvedConfig {
   batch: BatchOptions;
   /** Span limits. */
   spanLimits: SpanLimits;
+  /** Head sampler. */
+  sampler: Sampler;
   /** Resource attributes. */
   resource: Attributes;
   /** TLS material, when configured. */
@@ -368,6 +374,15 @@ export function resolveConfig(
     ["attributeValueLengthLimit", "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"],
   ], options.spanLimits);
 
+  let sampler = options.sampler;
+  if (sampler === undefined) {
+    const name = get("OTEL_TRACES_SAMPLER");
+    const parsed = name === undefined ? {} : samplerFromEnv(name, get("OTEL_TRACES_SAMPLER_ARG"));
+    const bad = parsed.error?.startsWith("OTEL_TRACES_SAMPLER_ARG") ? "OTEL_TRACES_SAMPLER_ARG" : "OTEL_TRACES_SAMPLER";
+    if (parsed.error !== undefined) problems.push(new ConfigError("invalid_value", bad, `${parsed.error}; using parentbased_always_on`));
+    sampler = parsed.sampler ?? DEFAULT_SAMPLER;
+  }
+
   // resource
   const ra = get("OTEL_RESOURCE_ATTRIBUTES");
   const parsedRa = parseResourceAttributes(ra);
@@ -420,6 +435,7 @@ export function resolveConfig(
     timeoutMs,
     batch,
     spanLimits,
+    sampler,
     resource,
   };
   if (endpoint !== undefined) config.endpoint = endpoint;

@@ -51,6 +51,8 @@ export interface TelemetryStatus {
   problems: { code: string; variable: string; message: string }[];
   /** Whether `shutdown()` ran. */
   shutdown: boolean;
+  /** The head sampler, as `OTEL_TRACES_SAMPLER` would name it (e.g. `parentbased_always_on`). */
+  sampler: string;
 }
 
 /** The pipeline returned by `Telemetry.configure`. */
@@ -150,7 +152,7 @@ export function configure(options: TelemetryOptions = {}): TelemetryHandle {
     processor = exporter.kind === "memory"
       ? immediateProcessor(exporter, { warn })
       : batchProcessor(exporter, config.batch, { warn });
-    tracer = createTracer({ processor, spanLimits: config.spanLimits });
+    tracer = createTracer({ processor, spanLimits: config.spanLimits, sampler: config.sampler });
     events = traceEvents(tracer);
     events.attach();
   }
@@ -191,6 +193,7 @@ export function configure(options: TelemetryOptions = {}): TelemetryHandle {
         failedExports: s?.failedExports ?? 0,
         problems: problemList,
         shutdown: isShutdown,
+        sampler: String(config.sampler),
       };
       const ep = displayEndpoint(config.endpoint);
       if (ep !== undefined) status.endpoint = ep;

@@ -13,6 +13,8 @@ import { emit, hasHandlers } from "../telemetry/bus.ts";
 import type { EventName } from "../telemetry/events.ts";
 import type { TraceEnv } from "../telemetry/propagation.ts";
 import { newSpanId, newTraceId } from "./ids.ts";
+import { DEFAULT_SAMPLER } from "./sampler.ts";
+import type { Sampler } from "./sampler.ts";
 import { resolveSpanLimits, Span } from "./span.ts";
 import { isTracingSuppressed, isValidSpanContext, validTraceState } from "./trace-context.ts";
 import type { ParentContext, ResolvedSpanLimits, SpanLimits, SpanProcessor } from "./span.ts";
@@ -26,6 +28,12 @@ export interface TracerOptions {
   spanLimits?: SpanLimits;
   /** Instrumentation scope. @default { name: "codex-otel-sdk", version: "0.1.0" } */
   scope?: { name: string; version?: string };
+  /**
+   * Decides at each span's start whether it is sampled. A span not sampled still works (its
+   * children and the CLI see flag `00` and follow it under the default) but is neither handed to
+   * the processor nor announced. @default parentBased(alwaysOn)
+   */
+  sampler?: Sampler;
 }
 
 /** The tracer. */
@@ -100,6 +108,7 @@ export function createTracer(options: TracerOptions): Tracer {
   const processor = options.processor;
   const limits: ResolvedSpanLimits = resolveSpanLimits(options.spanLimits);
   const scope = options.scope ?? { name: "codex-otel-sdk", version: "0.1.0" };
+  const sampler = options.sampler ?? DEFAULT_SAMPLER;
   // Spans only call `onEnd`: this one also announces the span once the processor has it.
   const sink: Pick<SpanProcessor, "onEnd"> = {
     onEnd(span: SpanRecord): void {
@@ -113,17 +122,11 @@ export function createTracer(options: TracerOptions): Tracer {
   };
   return {
     startSpan(name, attributes, parent, kind, startTime): Span {
-      const span = new Span(
-        name,
-        parent === undefined ? newTraceId() : parent.traceId,
-        newSpanId(),
-        parent,
-        sink,
-        scope,
-        limits,
-        startTime,
-        kind,
-      );
+      const traceId = parent === undefined ? newTraceId() : parent.traceId;
+      const sampled = sampler.shouldSample(traceId, parent);
+      const span = new Span(name, traceId, newSpanId(), parent, sampled ? sink : undefined, scope, limits, startTime, kind);
+      if (sampled) span.flags |= 1;
+      else span.flags &= ~1;
       if (attributes !== undefined) span.setAttributes(attributes);
       return span;
     },
