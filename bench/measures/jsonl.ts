@@ -46,14 +46,20 @@ async function ours(
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    records += decoder.push(value).length;
+    for (const v of decoder.values(value)) {
+      consume(v);
+      records++;
+    }
     bytes += value.length;
     if ((++chunks & 255) === 0) {
       maxRss = Math.max(maxRss, process.memoryUsage.rss());
       if (bytes <= 100 * 1024 * 1024) maxRssFirst100Mb = maxRss;
     }
   }
-  records += decoder.end().length;
+  for (const v of decoder.end()) {
+    consume(v);
+    records++;
+  }
   await proc.exited;
   return { records, maxRss, maxRssFirst100Mb };
 }

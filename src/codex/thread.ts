@@ -282,12 +282,14 @@ export class Thread {
       while (!eof) {
         const r = await control.wait(reader.read(), timeoutMs);
         if (r === WOKEN) break;
-        let records: unknown[];
+        let records: Iterable<unknown>;
         if (r.done) {
           eof = true;
           records = decoder.end();
         } else {
-          records = decoder.push(r.value);
+          // Lazily: each line is parsed when the loop reaches it, and the chunk's bytes stay
+          // untouched until the next read, after the loop.
+          records = decoder.values(r.value);
         }
         for (const record of records) {
           if (record instanceof MalformedLine) {

@@ -6,13 +6,7 @@
  * @module
  */
 
-/** Decodes the complete lines `bytes[start, end)` (`end` just past a newline) into `out`. */
-export type JsonlLines = (bytes: Uint8Array, start: number, end: number, out: unknown[]) => void;
-
-/** Splits decoded text (no trailing newline) into lines and parses each, exactly as the decoder does. */
-export type JsonlText = (text: string, out: unknown[]) => void;
-
-/** What a runtime adapter brings to {@link walkAsciiRuns}. */
+/** What a runtime adapter brings to the decoder. */
 export interface AsciiAccelerator {
   /**
    * Whether every byte is below 0x80 (a native, vectorized check).
@@ -22,16 +16,17 @@ export interface AsciiAccelerator {
    */
   isAscii(bytes: Uint8Array): boolean;
   /**
-   * Decodes complete ASCII lines; must give what `portable` would.
+   * Decodes a run of complete ASCII lines, giving exactly what the portable path would: their
+   * text without the last newline (the decoder splits and parses it, line by line, as the
+   * consumer asks), or their values, one per line, already parsed; `undefined` leaves the run to
+   * the portable path.
    *
    * @param bytes The bytes.
    * @param start First byte of the run.
    * @param end Just past the run's last newline.
-   * @param out Where the values go, in order.
-   * @param text The decoder's split-and-parse of decoded text.
-   * @param portable The decoder's portable path, for anything the adapter will not vouch for.
+   * @returns The run's text, its values, or `undefined`.
    */
-  ascii(bytes: Uint8Array, start: number, end: number, out: unknown[], text: JsonlText, portable: JsonlLines): void;
+  ascii(bytes: Uint8Array, start: number, end: number): string | unknown[] | undefined;
 }
 
 // Below this many bytes a non-ASCII byte is found by a plain scan instead of more halvings.
@@ -60,53 +55,30 @@ function firstNonAscii(isAscii: (b: Uint8Array) => boolean, bytes: Uint8Array, s
 }
 
 /**
- * Decodes the complete lines `bytes[start, end)`: runs of ASCII lines through the accelerator,
- * each line with a non-ASCII byte through `portable`, in order.
+ * Where the run of ASCII lines that starts at `start` ends: just past the newline of its last
+ * line, `end` when every line is ASCII, or `start` itself when the first line holds a non-ASCII
+ * byte.
  *
- * @param acc The runtime's accelerator.
+ * @param isAscii The runtime's `isAscii`.
  * @param bytes The bytes.
- * @param start First byte.
+ * @param start First byte of a line.
  * @param end Just past a newline.
- * @param out Where the values go.
- * @param text The decoder's split-and-parse of decoded text.
- * @param portable The decoder's portable path.
+ * @returns The run's end.
  * @example
  * ```ts
- * import { walkAsciiRuns } from "./ascii-runs.ts";
- * const bytes = new TextEncoder().encode('{"a":1}\n{"é":2}\n');
- * const out: unknown[] = [];
- * const text = (t: string, o: unknown[]) => t.split("\n").forEach((l) => o.push(JSON.parse(l)));
+ * import { asciiRunEnd } from "./ascii-runs.ts";
+ * const bytes = new TextEncoder().encode('{"a":1}\n{"b":2}\n{"c":"é"}\n');
  * const isAscii = (b: Uint8Array) => b.every((x) => x < 0x80);
- * walkAsciiRuns(
- *   { isAscii, ascii: (b, s, e, o, t) => t(String.fromCharCode(...b.subarray(s, e - 1)), o) },
- *   bytes, 0, bytes.length, out, text,
- *   (b, s, e, o) => text(new TextDecoder().decode(b.subarray(s, e - 1)), o),
- * );
- * console.log(out); // [{ a: 1 }, { "é": 2 }]
+ * asciiRunEnd(isAscii, bytes, 0, bytes.length); // 16: two ASCII lines
+ * asciiRunEnd(isAscii, bytes, 16, bytes.length); // 16: the next line is not ASCII
  * ```
  */
-export function walkAsciiRuns(
-  acc: AsciiAccelerator,
+export function asciiRunEnd(
+  isAscii: (b: Uint8Array) => boolean,
   bytes: Uint8Array,
   start: number,
   end: number,
-  out: unknown[],
-  text: JsonlText,
-  portable: JsonlLines,
-): void {
-  let at = start;
-  while (at < end) {
-    const bad = firstNonAscii(acc.isAscii, bytes, at, end);
-    const stop = bad === end ? end : bytes.lastIndexOf(10, bad) + 1;
-    if (stop > at) {
-      acc.ascii(bytes, at, stop, out, text, portable);
-      at = stop;
-    }
-    if (at < end) {
-      // The line holding the non-ASCII byte (its newline is there: `end` follows a newline).
-      const next = bytes.indexOf(10, bad) + 1;
-      portable(bytes, at, next, out);
-      at = next;
-    }
-  }
+): number {
+  const bad = firstNonAscii(isAscii, bytes, start, end);
+  return bad === end ? end : Math.max(start, bytes.lastIndexOf(10, bad) + 1);
 }

@@ -5,12 +5,14 @@
  * last line without newline and lines of many megabytes (kept as a list of chunks until their
  * newline comes, joined once). A line that is not JSON becomes a {@link MalformedLine} instead of
  * an exception: the stream goes on. Where the runtime offers it, runs of ASCII lines skip the
- * UTF-8 decode (`jsonl/ascii-runs.ts` and the runtime adapters' `jsonl.ts`).
+ * UTF-8 decode (`jsonl/ascii-runs.ts` and the runtime adapters' `jsonl.ts`). `values()` decodes
+ * and parses each line only when its consumer reaches it, which is how the runner reads: on a
+ * long stream no scavenge then finds a chunk's worth of values alive (see `runtime/node/jsonl.ts`).
  * @module
  */
 import { bunJsonlAccelerator } from "../runtime/bun/jsonl.ts";
-import { denoJsonlAccelerator } from "../runtime/deno/jsonl.ts";
-import { walkAsciiRuns } from "./ascii-runs.ts";
+import { nodeBufferJsonlAccelerator } from "../runtime/node/jsonl.ts";
+import { asciiRunEnd } from "./ascii-runs.ts";
 import type { AsciiAccelerator } from "./ascii-runs.ts";
 import { chunkReader } from "../runtime/spawner.ts";
 
@@ -58,6 +60,17 @@ export interface JsonlDecoder {
    */
   push(chunk: Uint8Array): JsonlRecord[];
   /**
+   * Feeds bytes and parses the lines they complete lazily: each line is decoded and parsed when
+   * the iterator reaches it, so a consumer that handles each value before taking the next keeps
+   * at most one value of the chunk alive (what keeps the young heap small on a long stream). The
+   * chunk's bytes are read as the iterator advances: leave them unchanged until it is done, or
+   * until the next call on this decoder, which first finishes what the iterator left.
+   *
+   * @param chunk The next bytes of the stream.
+   * @returns The values of the lines completed by this chunk, in order.
+   */
+  values(chunk: Uint8Array): IterableIterator<JsonlRecord>;
+  /**
    * Ends the stream: a last line without newline is decoded now.
    *
    * @returns The value of that line, if any.
@@ -70,8 +83,10 @@ const NL = 10;
 // The runtime's accelerator, looked up once (the lookups reach for globals and builtin modules).
 let cachedAcc: AsciiAccelerator | undefined | null = null;
 const accelerator = (): AsciiAccelerator | undefined =>
-  cachedAcc === null ? (cachedAcc = bunJsonlAccelerator() ?? denoJsonlAccelerator()) : cachedAcc;
+  cachedAcc === null ? (cachedAcc = bunJsonlAccelerator() ?? nodeBufferJsonlAccelerator()) : cachedAcc;
 const BOM = [0xef, 0xbb, 0xbf];
+// What `next` returns when the chunk has no more lines.
+const DONE: unique symbol = Symbol("done");
 
 /**
  * Creates a streaming JSONL decoder.
@@ -83,7 +98,7 @@ const BOM = [0xef, 0xbb, 0xbf];
  * import { createJsonlDecoder, MalformedLine } from "./decoder.ts";
  * const d = createJsonlDecoder();
  * const bytes = new TextEncoder().encode('{"a":1}\r\nnot json\n{"b"');
- * const values = [...d.push(bytes), ...d.push(new TextEncoder().encode(":2}")), ...d.end()];
+ * const values = [...d.push(bytes), ...d.values(new TextEncoder().encode(":2}\n")), ...d.end()];
  * // [{ a: 1 }, MalformedLine { line: "not json" }, { b: 2 }]
  * console.log(values.length, values[1] instanceof MalformedLine);
  * ```
@@ -99,33 +114,103 @@ export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDeco
   let pendingLen = 0;
   let overflow = false;
 
+  // Lazy state. Values ready to hand out (a finished pending line, too-long lines, values an
+  // accelerator parsed), then the decoded text being split (`text` from `textAt`), then the
+  // complete lines bytes[at, stop) of the current chunk, not decoded yet.
+  let ready: JsonlRecord[] = [];
+  let readyAt = 0;
+  let text: string | undefined;
+  let textAt = 0;
+  let bytes: Uint8Array = new Uint8Array(0);
+  let at = 0;
+  let stop = 0;
+
+  const malformed = (t: string, error: string, size: number): MalformedLine | undefined => {
+    const s = t.charCodeAt(t.length - 1) === 13 ? t.slice(0, -1) : t;
+    return s.trim() === "" ? undefined : new MalformedLine(s, error, size >= 0 ? size : new TextEncoder().encode(t).length);
+  };
+
   // JSON.parse takes a trailing CR as whitespace, so CRLF and blank lines cost nothing on the
   // hot path: they are only looked at when a line fails to parse.
-  const line = (text: string, bytes: number, out: JsonlRecord[]): void => {
-    if (text.length === 0) return;
+  const parse = (t: string, size: number): JsonlRecord | typeof DONE => {
     try {
-      out.push(JSON.parse(text));
+      return JSON.parse(t);
     } catch (error) {
-      malformed(text, (error as Error).message, bytes, out);
+      return malformed(t, (error as Error).message, size) ?? DONE;
     }
   };
 
-  const malformed = (text: string, error: string, bytes: number, out: JsonlRecord[]): void => {
-    const s = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text;
-    if (s.trim() === "") return;
-    out.push(new MalformedLine(s, error, bytes >= 0 ? bytes : new TextEncoder().encode(text).length));
+  const parseNow = (t: string, size: number): void => {
+    if (t.length === 0) return;
+    const v = parse(t, size);
+    if (v !== DONE) ready.push(v);
+  };
+
+  // The next value, decoding and parsing no more than it needs.
+  const next = (): JsonlRecord | typeof DONE => {
+    for (;;) {
+      if (readyAt < ready.length) {
+        const v = ready[readyAt++];
+        if (readyAt === ready.length) {
+          ready = [];
+          readyAt = 0;
+        }
+        return v;
+      }
+      if (text !== undefined) {
+        // indexOf + slice per line: sliced strings share the decoded text, no copy.
+        const j = text.indexOf("\n", textAt);
+        const t = j === -1 ? (textAt === 0 ? text : text.slice(textAt)) : text.slice(textAt, j);
+        if (j === -1) text = undefined;
+        else textAt = j + 1;
+        if (t.length === 0) continue;
+        const v = parse(t, -1);
+        if (v !== DONE) return v;
+        continue;
+      }
+      if (at >= stop) return DONE;
+      textAt = 0;
+      if (acc === undefined) {
+        text = td.decode(bytes.subarray(at, stop - 1));
+        at = stop;
+        continue;
+      }
+      const runEnd = asciiRunEnd(acc.isAscii, bytes, at, stop);
+      if (runEnd > at) {
+        const r = acc.ascii(bytes, at, runEnd);
+        if (typeof r === "string") text = r;
+        else if (r === undefined) text = td.decode(bytes.subarray(at, runEnd - 1));
+        else ready = r;
+        at = runEnd;
+      } else {
+        // The line holding the non-ASCII byte, on the portable path.
+        const nl = bytes.indexOf(NL, at);
+        text = td.decode(bytes.subarray(at, nl));
+        at = nl + 1;
+      }
+    }
+  };
+
+  // What an earlier `values()` iterator left is finished first, from its bytes, which the caller
+  // kept unchanged until now.
+  const settle = (): void => {
+    if (text === undefined && at >= stop) return;
+    const rest: JsonlRecord[] = [];
+    for (let v = next(); v !== DONE; v = next()) rest.push(v);
+    ready = rest;
+    readyAt = 0;
   };
 
   const joinPending = (tail: Uint8Array): Uint8Array => {
     let kept = tail.length;
     for (const p of pending) kept += p.length;
     const all = new Uint8Array(kept);
-    let at = 0;
+    let o = 0;
     for (const p of pending) {
-      all.set(p, at);
-      at += p.length;
+      all.set(p, o);
+      o += p.length;
     }
-    all.set(tail, at);
+    all.set(tail, o);
     return all;
   };
 
@@ -147,59 +232,40 @@ export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDeco
     pendingLen += part.length;
   };
 
-  const tooLong = (head: Uint8Array, bytes: number, out: JsonlRecord[]): void => {
-    out.push(new MalformedLine(td.decode(head), `line longer than maxLineBytes (${maxLine})`, bytes));
+  const tooLong = (head: Uint8Array, size: number): void => {
+    ready.push(new MalformedLine(td.decode(head), `line longer than maxLineBytes (${maxLine})`, size));
   };
 
-  const finishPending = (tail: Uint8Array, out: JsonlRecord[]): void => {
-    const bytes = pendingLen + tail.length;
-    if (overflow) tooLong(joinPending(new Uint8Array(0)), bytes, out);
-    else if (bytes > maxLine) tooLong(joinPending(tail).subarray(0, maxLine), bytes, out);
-    else line(td.decode(pendingLen === 0 ? tail : joinPending(tail)), bytes, out);
+  const finishPending = (tail: Uint8Array): void => {
+    const size = pendingLen + tail.length;
+    if (overflow) tooLong(joinPending(new Uint8Array(0)), size);
+    else if (size > maxLine) tooLong(joinPending(tail).subarray(0, maxLine), size);
+    else parseNow(td.decode(pendingLen === 0 ? tail : joinPending(tail)), size);
     pending = [];
     pendingLen = 0;
     overflow = false;
   };
 
-  // Decoded text (no trailing newline): indexOf + slice per line (sliced strings share the
-  // decoded text; no copy).
-  const text = (t: string, out: JsonlRecord[]): void => {
-    let i = 0;
-    for (;;) {
-      const j = t.indexOf("\n", i);
-      if (j === -1) {
-        line(i === 0 ? t : t.slice(i), -1, out);
-        break;
+  // The complete lines chunk[start, end) of one chunk, left for `next`. Only a window longer than
+  // the bound can hold a line over it: then each line is measured, and the lines are decoded now.
+  const complete = (chunk: Uint8Array, start: number, end: number): void => {
+    bytes = chunk;
+    at = start;
+    stop = end;
+    if (end - start <= maxLine) return;
+    stop = start;
+    for (let from = start; from < end;) {
+      const nl = chunk.indexOf(NL, from);
+      if (nl - from > maxLine) {
+        settle();
+        tooLong(chunk.subarray(from, from + maxLine), nl - from);
+        at = stop = nl + 1;
+      } else {
+        stop = nl + 1;
       }
-      line(t.slice(i, j), -1, out);
-      i = j + 1;
+      from = nl + 1;
     }
-  };
-
-  // The complete lines bytes[start, end), `end` just past a newline: one decode for all of them.
-  const portable = (bytes: Uint8Array, start: number, end: number, out: JsonlRecord[]): void =>
-    text(td.decode(bytes.subarray(start, end - 1)), out);
-
-  const lines = (bytes: Uint8Array, start: number, end: number, out: JsonlRecord[]): void => {
-    if (acc === undefined) portable(bytes, start, end, out);
-    else walkAsciiRuns(acc, bytes, start, end, out, text, portable);
-  };
-
-  // The complete lines bytes[start, end) of one chunk. Only a window longer than the bound can
-  // hold a line over it, so only then is each line measured.
-  const complete = (bytes: Uint8Array, start: number, end: number, out: JsonlRecord[]): void => {
-    if (end - start <= maxLine) return lines(bytes, start, end, out);
-    let run = start;
-    for (let at = start; at < end;) {
-      const nl = bytes.indexOf(NL, at);
-      if (nl - at > maxLine) {
-        if (at > run) lines(bytes, run, at, out);
-        tooLong(bytes.subarray(at, at + maxLine), nl - at, out);
-        run = nl + 1;
-      }
-      at = nl + 1;
-    }
-    if (run < end) lines(bytes, run, end, out);
+    settle();
   };
 
   const skipBom = (chunk: Uint8Array): Uint8Array => {
@@ -219,35 +285,60 @@ export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDeco
     return chunk;
   };
 
+  const feed = (chunk: Uint8Array): void => {
+    settle();
+    // A plain view: a subclass (Node's Buffer) makes every subarray() go through its species
+    // constructor, which the ASCII-run search calls several times per run.
+    if (chunk.constructor !== Uint8Array) chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (bomAt >= 0) chunk = skipBom(chunk);
+    const first = chunk.indexOf(NL);
+    if (first === -1) {
+      if (chunk.length > 0) keep(chunk);
+      return;
+    }
+    let start = 0;
+    if (pendingLen > 0) {
+      if (overflow) pendingLen += first;
+      finishPending(overflow ? new Uint8Array(0) : chunk.subarray(0, first));
+      start = first + 1;
+    }
+    const last = chunk.lastIndexOf(NL);
+    if (last >= start) complete(chunk, start, last + 1);
+    if (last + 1 < chunk.length) keep(chunk.subarray(last + 1));
+  };
+
+  const drain = (): JsonlRecord[] => {
+    const out: JsonlRecord[] = [];
+    for (let v = next(); v !== DONE; v = next()) out.push(v);
+    return out;
+  };
+
+  const iterator: IterableIterator<JsonlRecord> = {
+    next(): IteratorResult<JsonlRecord> {
+      const v = next();
+      return v === DONE ? { done: true, value: undefined } : { done: false, value: v };
+    },
+    [Symbol.iterator](): IterableIterator<JsonlRecord> {
+      return iterator;
+    },
+  };
+
   return {
     push(chunk: Uint8Array): JsonlRecord[] {
-      const out: JsonlRecord[] = [];
-      if (bomAt >= 0) chunk = skipBom(chunk);
-      const first = chunk.indexOf(NL);
-      if (first === -1) {
-        if (chunk.length > 0) keep(chunk);
-        return out;
-      }
-      let start = 0;
-      if (pendingLen > 0) {
-        if (overflow) pendingLen += first;
-        finishPending(overflow ? new Uint8Array(0) : chunk.subarray(0, first), out);
-        start = first + 1;
-      }
-      const last = chunk.lastIndexOf(NL);
-      if (last >= start) {
-        complete(chunk, start, last + 1, out);
-      }
-      if (last + 1 < chunk.length) keep(chunk.subarray(last + 1));
-      return out;
+      feed(chunk);
+      return drain();
+    },
+    values(chunk: Uint8Array): IterableIterator<JsonlRecord> {
+      feed(chunk);
+      return iterator;
     },
     end(): JsonlRecord[] {
-      const out: JsonlRecord[] = [];
+      settle();
       // A stream of only part of a BOM: those bytes were data after all.
       if (bomAt > 0) keep(new Uint8Array(BOM.slice(0, bomAt)));
       bomAt = -1;
-      if (pendingLen > 0) finishPending(new Uint8Array(0), out);
-      return out;
+      if (pendingLen > 0) finishPending(new Uint8Array(0));
+      return drain();
     },
   };
 }
@@ -277,13 +368,13 @@ export async function* decodeJsonl(
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        yield* decoder.push(value);
+        yield* decoder.values(value);
       }
     } finally {
       reader.releaseLock();
     }
   } else {
-    for await (const chunk of source) yield* decoder.push(chunk);
+    for await (const chunk of source) yield* decoder.values(chunk);
   }
   yield* decoder.end();
 }

@@ -3,9 +3,9 @@ import { createServer } from "node:http";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { chunkReader, createJsonlDecoder, decodeJsonl, MalformedLine } from "../../mod.ts";
-import { walkAsciiRuns } from "../../src/jsonl/ascii-runs.ts";
+import { asciiRunEnd } from "../../src/jsonl/ascii-runs.ts";
 import { bunJsonlAccelerator } from "../../src/runtime/bun/jsonl.ts";
-import { denoJsonlAccelerator } from "../../src/runtime/deno/jsonl.ts";
+import { nodeBufferJsonlAccelerator } from "../../src/runtime/node/jsonl.ts";
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -13,6 +13,25 @@ function feed(chunks: Uint8Array[]): unknown[] {
   const d = createJsonlDecoder();
   const out: unknown[] = [];
   for (const c of chunks) out.push(...d.push(c));
+  out.push(...d.end());
+  return out;
+}
+
+/**
+ * Feeds through `values()`, taking at most `takes[i]` values from each chunk's iterator before the
+ * next chunk: what an iterator leaves must come first from the next call.
+ */
+function feedLazy(chunks: Uint8Array[], takes: number[], options = {}): unknown[] {
+  const d = createJsonlDecoder(options);
+  const out: unknown[] = [];
+  chunks.forEach((c, i) => {
+    const it = d.values(c);
+    for (let k = takes[i % takes.length]; k > 0; k--) {
+      const r = it.next();
+      if (r.done) break;
+      out.push(r.value);
+    }
+  });
   out.push(...d.end());
   return out;
 }
@@ -205,7 +224,8 @@ describe("JSONL decoder", () => {
       fc.property(
         fc.array(fc.tuple(piece, fc.constantFrom("\n", "\r\n")), { maxLength: 24 }),
         fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 10 }),
-        (lines, cuts) => {
+        fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 5 }),
+        (lines, cuts, takes) => {
           const parts: number[] = [];
           for (const [bytes, eol] of lines) parts.push(...bytes, ...enc(eol));
           const bytes = new Uint8Array(parts);
@@ -218,6 +238,8 @@ describe("JSONL decoder", () => {
           const expected = model(bytes);
           assert.deepEqual(feed(chunks).map(shape), expected, "in chunks");
           assert.deepEqual(feed([bytes]).map(shape), expected, "whole");
+          assert.deepEqual(feedLazy(chunks, [1e9]).map(shape), expected, "lazily, each chunk's values all taken");
+          assert.deepEqual(feedLazy(chunks, takes).map(shape), expected, "lazily, iterators left unfinished");
         },
       ),
       { numRuns: 500, seed: 777 },
@@ -264,41 +286,71 @@ describe("JSONL decoder", () => {
     assert.deepEqual(values, text.trim().split("\n").map((l) => JSON.parse(l)));
   });
 
-  it("walkAsciiRuns() hands runs of ASCII lines to the accelerator and each non-ASCII line to the portable path, in order", () => {
+  it("asciiRunEnd() cuts a window into runs of ASCII lines and the lines that hold a non-ASCII byte", () => {
     const lines = ['{"a":1}', '{"b":"é"}', '{"c":3}', '{"d":4}', '{"e":"😀"}', '{"f":"x"}'];
     // Long enough that the doubling blocks and the halving both run.
     const filler = Array.from({ length: 300 }, (_, i) => `{"n":${i},"pad":"${"z".repeat(40)}"}`);
     const all = [...lines.slice(0, 3), ...filler, ...lines.slice(3)];
     const bytes = enc(all.join("\n") + "\n");
-    const calls: string[] = [];
-    const decodeText = (t: string, out: unknown[]) => t.split("\n").forEach((l) => out.push(JSON.parse(l)));
-    const out: unknown[] = [];
-    walkAsciiRuns(
-      {
-        isAscii: (b) => b.every((x) => x < 0x80),
-        ascii: (b, s, e, o, t) => {
-          calls.push(`ascii ${new TextDecoder().decode(b.subarray(s, e)).split("\n").length - 1}`);
-          t(new TextDecoder().decode(b.subarray(s, e - 1)), o);
-        },
-      },
-      bytes,
-      0,
-      bytes.length,
-      out,
-      decodeText,
-      (b, s, e, o) => {
-        calls.push(`portable ${new TextDecoder().decode(b.subarray(s, e - 1))}`);
-        decodeText(new TextDecoder().decode(b.subarray(s, e - 1)), o);
-      },
-    );
-    assert.deepEqual(out, all.map((l) => JSON.parse(l)));
-    assert.deepEqual(calls, ["ascii 1", 'portable {"b":"é"}', "ascii 302", 'portable {"e":"😀"}', "ascii 1"]);
+    const isAscii = (b: Uint8Array): boolean => b.every((x) => x < 0x80);
+    const segments: string[] = [];
+    for (let at = 0; at < bytes.length;) {
+      const runEnd = asciiRunEnd(isAscii, bytes, at, bytes.length);
+      if (runEnd > at) {
+        segments.push(`ascii ${new TextDecoder().decode(bytes.subarray(at, runEnd)).split("\n").length - 1}`);
+        at = runEnd;
+      } else {
+        const nl = bytes.indexOf(10, at);
+        segments.push(`line ${new TextDecoder().decode(bytes.subarray(at, nl))}`);
+        at = nl + 1;
+      }
+    }
+    assert.deepEqual(segments, ["ascii 1", 'line {"b":"é"}', "ascii 302", 'line {"e":"😀"}', "ascii 1"]);
   });
 
-  it("uses the runtime's JSONL accelerator: Bun.JSONL on Bun, node:buffer on Deno, none on Node", () => {
+  it("uses the runtime's JSONL accelerator: Bun.JSONL on Bun, node:buffer on Node and Deno; each gives what TextDecoder and JSON.parse give", () => {
     const g = globalThis as { Bun?: unknown; Deno?: unknown };
-    assert.equal(bunJsonlAccelerator() !== undefined, typeof g.Bun === "object");
-    assert.equal(denoJsonlAccelerator() !== undefined, typeof g.Deno === "object");
+    const bun = bunJsonlAccelerator();
+    assert.equal(bun !== undefined, typeof g.Bun === "object");
+    const nodeBuffer = nodeBufferJsonlAccelerator();
+    if (typeof g.Bun !== "object") assert.ok(nodeBuffer !== undefined, "node:buffer's latin1Slice on Node and Deno");
+    const bytes = enc('xx{"a":1,"s":"t"}\n[2]\n"s"\nyy');
+    if (nodeBuffer !== undefined) {
+      assert.equal(nodeBuffer.isAscii(bytes), true);
+      assert.equal(nodeBuffer.isAscii(enc("é")), false);
+      assert.equal(nodeBuffer.ascii(bytes, 2, 26), '{"a":1,"s":"t"}\n[2]\n"s"');
+    }
+    if (bun !== undefined) {
+      assert.deepEqual(bun.ascii(bytes, 2, 26), [{ a: 1, s: "t" }, [2], "s"]);
+      assert.equal(bun.ascii(enc('{"a":1}\n\n'), 0, 9), undefined, "a blank line: counts differ, portable path");
+    }
+  });
+
+  it("values() parses lazily: a value not yet taken is not parsed, and a line split across chunks still comes whole", () => {
+    const d = createJsonlDecoder();
+    const it = d.values(enc('{"a":1}\nnot json\n{"b":'));
+    assert.deepEqual(it.next(), { done: false, value: { a: 1 } });
+    const second = it.next();
+    assert.ok(second.value instanceof MalformedLine);
+    assert.equal(it.next().done, true);
+    assert.deepEqual([...d.values(enc("2}\n"))], [{ b: 2 }]);
+    assert.deepEqual(d.end(), []);
+  });
+
+  it("values() with a reused buffer: the runner's way (each chunk's values taken before the next read)", () => {
+    const text = Array.from({ length: 200 }, (_, i) => JSON.stringify({ i, s: i % 7 ? "ascii" : "ünï" })).join("\n") + "\n";
+    const all = enc(text);
+    const buffer = new Uint8Array(37);
+    const d = createJsonlDecoder();
+    const out: unknown[] = [];
+    for (let at = 0; at < all.length; at += buffer.length) {
+      const n = Math.min(buffer.length, all.length - at);
+      buffer.set(all.subarray(at, at + n));
+      for (const v of d.values(buffer.subarray(0, n))) out.push(v);
+      buffer.fill(0x7b); // the next read overwrites it
+    }
+    out.push(...d.end());
+    assert.deepEqual(out, text.trim().split("\n").map((l) => JSON.parse(l)));
   });
 
   it("bounds a line by maxLineBytes however the chunks fall, within one chunk too", () => {
@@ -344,6 +396,8 @@ describe("JSONL decoder", () => {
           }
           assert.deepEqual(run([bytes]), expected, "whole");
           assert.deepEqual(run(chunks), expected, "in chunks");
+          assert.deepEqual(feedLazy([bytes], [1], { maxLineBytes: max }).map(shape), expected, "lazily, whole");
+          assert.deepEqual(feedLazy(chunks, [0, 2, 1], { maxLineBytes: max }).map(shape), expected, "lazily, in chunks");
         },
       ),
       { numRuns: 300, seed: 99 },

@@ -31,9 +31,7 @@ interface BunJsonlGlobal {
  * import { bunJsonlAccelerator } from "./jsonl.ts";
  * const acc = bunJsonlAccelerator();
  * const bytes = new TextEncoder().encode('{"a":1}\n{"b":2}\n');
- * const out: unknown[] = [];
- * acc?.ascii(bytes, 0, bytes.length, out, () => {}, () => {});
- * console.log(out); // [{ a: 1 }, { b: 2 }] on Bun
+ * console.log(acc?.ascii(bytes, 0, bytes.length)); // [{ a: 1 }, { b: 2 }] on Bun
  * ```
  */
 export function bunJsonlAccelerator(): AsciiAccelerator | undefined {
@@ -50,15 +48,12 @@ export function bunJsonlAccelerator(): AsciiAccelerator | undefined {
     // One value per newline, or the portable path: a blank line (no value) or a value spanning
     // lines (one value, two newlines) makes the counts differ, and a line holding two values is
     // already an error. (A byte-order mark, which the native parser skips at `start`, is not ASCII.)
-    ascii(bytes, start, end, out, _text, portable): void {
+    ascii(bytes, start, end): unknown[] | undefined {
       const r = parseChunk(bytes, start, end);
+      if (r.error !== null) return undefined;
       let lines = 0;
-      if (r.error === null) {
-        for (let at = nextLine(bytes, start); at !== -1 && at < end; at = nextLine(bytes, at + 1)) lines++;
-      }
-      if (r.error !== null || lines !== r.values.length) return portable(bytes, start, end, out);
-      const values = r.values;
-      for (let k = 0; k < values.length; k++) out.push(values[k]);
+      for (let at = nextLine(bytes, start); at !== -1 && at < end; at = nextLine(bytes, at + 1)) lines++;
+      return lines === r.values.length ? r.values : undefined;
     },
   };
 }
