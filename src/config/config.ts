@@ -378,8 +378,9 @@ export function resolveConfig(
   if (sampler === undefined) {
     const name = get("OTEL_TRACES_SAMPLER");
     const parsed = name === undefined ? {} : samplerFromEnv(name, get("OTEL_TRACES_SAMPLER_ARG"));
-    const bad = parsed.error?.startsWith("OTEL_TRACES_SAMPLER_ARG") ? "OTEL_TRACES_SAMPLER_ARG" : "OTEL_TRACES_SAMPLER";
-    if (parsed.error !== undefined) problems.push(new ConfigError("invalid_value", bad, `${parsed.error}; using parentbased_always_on`));
+    if (parsed.error !== undefined) {
+      problems.push(new ConfigError("invalid_value", parsed.variable ?? "OTEL_TRACES_SAMPLER", `${parsed.error}; using parentbased_always_on`));
+    }
     sampler = parsed.sampler ?? DEFAULT_SAMPLER;
   }
 

@@ -102,7 +102,7 @@ export const DEFAULT_SAMPLER: Sampler = parentBased(alwaysOn);
  *
  * @param name The sampler name.
  * @param arg The ratio, for the `traceidratio` samplers.
- * @returns The sampler, or an error message naming what is wrong.
+ * @returns The sampler, or an error message and the variable at fault.
  * @example
  * ```ts
  * import { samplerFromEnv } from "./sampler.ts";
@@ -110,7 +110,10 @@ export const DEFAULT_SAMPLER: Sampler = parentBased(alwaysOn);
  * samplerFromEnv("jaeger_remote").error; // not supported here: …
  * ```
  */
-export function samplerFromEnv(name: string, arg?: string): { sampler?: Sampler; error?: string } {
+export function samplerFromEnv(
+  name: string,
+  arg?: string,
+): { sampler?: Sampler; error?: string; variable?: "OTEL_TRACES_SAMPLER" | "OTEL_TRACES_SAMPLER_ARG" } {
   const n = name.trim().toLowerCase();
   const parent = n.startsWith("parentbased_");
   const base = parent ? n.slice(12) : n;
@@ -120,13 +123,17 @@ export function samplerFromEnv(name: string, arg?: string): { sampler?: Sampler;
   else if (base === "traceidratio") {
     const ratio = arg === undefined || arg.trim() === "" ? 1 : Number(arg);
     if (!(ratio >= 0 && ratio <= 1)) {
-      return { error: `OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1 for ${n}; got ${JSON.stringify(arg)}` };
+      return {
+        error: `OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1 for ${n}; got ${JSON.stringify(arg)}`,
+        variable: "OTEL_TRACES_SAMPLER_ARG",
+      };
     }
     root = traceIdRatio(ratio);
   } else {
     return {
       error: `OTEL_TRACES_SAMPLER ${JSON.stringify(name)} is not supported here: use always_on, always_off, ` +
         "traceidratio or their parentbased_ forms",
+      variable: "OTEL_TRACES_SAMPLER",
     };
   }
   return { sampler: parent ? parentBased(root) : root };

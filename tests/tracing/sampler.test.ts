@@ -74,6 +74,8 @@ describe("samplers", () => {
     assert.match(samplerFromEnv("traceidratio", "1.5").error ?? "", /^OTEL_TRACES_SAMPLER_ARG must be a ratio/);
     assert.match(samplerFromEnv("traceidratio", "half").error ?? "", /got "half"/);
     assert.match(samplerFromEnv("jaeger_remote").error ?? "", /not supported/);
+    assert.equal(samplerFromEnv("jaeger_remote").variable, "OTEL_TRACES_SAMPLER");
+    assert.equal(samplerFromEnv("traceidratio", "-1").variable, "OTEL_TRACES_SAMPLER_ARG");
     assert.equal(samplerFromEnv("jaeger_remote").sampler, undefined);
   });
 });
