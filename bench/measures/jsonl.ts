@@ -28,58 +28,55 @@ export function buildCorpus(): string {
   return file;
 }
 
-async function ours(
+/**
+ * Reads `times` copies of the file from a child's stdout as the runner reads (src/codex/thread.ts:
+ * one reused buffer where the stream allows), handing each chunk to `onChunk`; RSS is sampled
+ * every 256 reads.
+ */
+async function readPipe(
   file: string,
-  times = 1,
-): Promise<{ records: number; maxRss: number; maxRssFirst100Mb: number }> {
-  const spawner = detectSpawner();
-  const args = times === 1 ? [file] : Array.from({ length: times }, () => file);
-  const proc = await spawner.spawn("cat", args);
-  const decoder = createJsonlDecoder();
-  // Read as the runner reads (src/codex/thread.ts): one reused buffer where the stream allows.
+  times: number,
+  onChunk?: (chunk: Uint8Array) => void,
+): Promise<{ bytes: number; maxRss: number; maxRssFirst100Mb: number }> {
+  const proc = await detectSpawner().spawn("cat", Array.from({ length: times }, () => file));
   const reader = chunkReader(proc.stdout);
-  let records = 0;
+  let bytes = 0;
   let maxRss = 0;
   let maxRssFirst100Mb = 0;
   let chunks = 0;
-  let bytes = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    for (const v of decoder.values(value)) {
-      consume(v);
-      records++;
-    }
+    onChunk?.(value);
     bytes += value.length;
     if ((++chunks & 255) === 0) {
       maxRss = Math.max(maxRss, process.memoryUsage.rss());
       if (bytes <= 100 * 1024 * 1024) maxRssFirst100Mb = maxRss;
     }
   }
-  for (const v of decoder.end()) {
-    consume(v);
-    records++;
-  }
   await proc.exited;
+  return { bytes, maxRss, maxRssFirst100Mb };
+}
+
+async function ours(
+  file: string,
+  times = 1,
+): Promise<{ records: number; maxRss: number; maxRssFirst100Mb: number }> {
+  const decoder = createJsonlDecoder();
+  let records = 0;
+  const take = (values: Iterable<unknown>): void => {
+    for (const v of values) {
+      consume(v);
+      records++;
+    }
+  };
+  const { maxRss, maxRssFirst100Mb } = await readPipe(file, times, (chunk) => take(decoder.values(chunk)));
+  take(decoder.end());
   return { records, maxRss, maxRssFirst100Mb };
 }
 
 /** Reads the child's stdout and drops it: the part of `ours` the decoder cannot make cheaper. */
-async function pipeOnly(file: string, times = 1): Promise<{ bytes: number; maxRss: number }> {
-  const proc = await detectSpawner().spawn("cat", Array.from({ length: times }, () => file));
-  const reader = chunkReader(proc.stdout);
-  let bytes = 0;
-  let maxRss = 0;
-  let chunks = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    bytes += value.length;
-    if ((++chunks & 255) === 0) maxRss = Math.max(maxRss, process.memoryUsage.rss());
-  }
-  await proc.exited;
-  return { bytes, maxRss };
-}
+const pipeOnly = (file: string, times = 1): Promise<{ bytes: number; maxRss: number }> => readPipe(file, times);
 
 function readline(file: string): Promise<number> {
   return new Promise((resolve, reject) => {

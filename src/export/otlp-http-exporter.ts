@@ -70,8 +70,10 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   return Math.max(0, t - now);
 }
 
-// Nothing aborts a backoff today: the signal is part of the `sleep` option's contract only.
+// Nothing aborts a backoff today: the signal is part of the `sleep` option's contract only, so
+// every backoff gets the same one, never aborted.
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const NEVER_ABORTED = new AbortController().signal;
 
 async function gzip(data: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([data as BlobPart]).stream().pipeThrough(new CompressionStream("gzip"));
@@ -213,7 +215,7 @@ export function otlpHttpExporter(options: OtlpHttpExporterOptions): SpanExporter
       const wait = retryDelay ?? Math.round(backoff / 2 + Math.random() * backoff / 2);
       if (now() + wait >= deadline) return noTimeLeft(failure);
       last = failure;
-      await sleep(wait, new AbortController().signal);
+      await sleep(wait, NEVER_ABORTED);
     }
   }
 

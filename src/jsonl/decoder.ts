@@ -170,17 +170,12 @@ export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDeco
       }
       if (at >= stop) return DONE;
       textAt = 0;
-      if (acc === undefined) {
-        text = td.decode(bytes.subarray(at, stop - 1));
-        at = stop;
-        continue;
-      }
-      const runEnd = asciiRunEnd(acc.isAscii, bytes, at, stop);
+      // Without an accelerator the whole window is one run, decoded at once.
+      const runEnd = acc === undefined ? stop : asciiRunEnd(acc.isAscii, bytes, at, stop);
       if (runEnd > at) {
-        const r = acc.ascii(bytes, at, runEnd);
-        if (typeof r === "string") text = r;
-        else if (r === undefined) text = td.decode(bytes.subarray(at, runEnd - 1));
-        else ready = r;
+        const r = acc?.ascii(bytes, at, runEnd);
+        if (typeof r === "object") ready = r;
+        else text = r ?? td.decode(bytes.subarray(at, runEnd - 1));
         at = runEnd;
       } else {
         // The line holding the non-ASCII byte, on the portable path.
@@ -191,13 +186,17 @@ export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDeco
     }
   };
 
+  const drain = (): JsonlRecord[] => {
+    const out: JsonlRecord[] = [];
+    for (let v = next(); v !== DONE; v = next()) out.push(v);
+    return out;
+  };
+
   // What an earlier `values()` iterator left is finished first, from its bytes, which the caller
   // kept unchanged until now.
   const settle = (): void => {
     if (text === undefined && at >= stop) return;
-    const rest: JsonlRecord[] = [];
-    for (let v = next(); v !== DONE; v = next()) rest.push(v);
-    ready = rest;
+    ready = drain();
     readyAt = 0;
   };
 
@@ -305,12 +304,6 @@ export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDeco
     const last = chunk.lastIndexOf(NL);
     if (last >= start) complete(chunk, start, last + 1);
     if (last + 1 < chunk.length) keep(chunk.subarray(last + 1));
-  };
-
-  const drain = (): JsonlRecord[] => {
-    const out: JsonlRecord[] = [];
-    for (let v = next(); v !== DONE; v = next()) out.push(v);
-    return out;
   };
 
   const iterator: IterableIterator<JsonlRecord> = {

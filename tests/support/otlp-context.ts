@@ -3,6 +3,7 @@
  * `@opentelemetry/context-async-hooks`), for tests of the host-span parent. Works on Node, Bun and Deno.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { after, before } from "node:test";
 import { context, ROOT_CONTEXT } from "@opentelemetry/api";
 import type { Context, ContextManager } from "@opentelemetry/api";
 
@@ -31,4 +32,13 @@ export function installContextManager(): () => void {
   const ok = context.setGlobalContextManager(new AlsContextManager());
   if (!ok) throw new Error("another global context manager is registered");
   return () => context.disable();
+}
+
+/** Registers the manager for the enclosing `describe` block: installed before its tests, removed after. */
+export function useContextManager(): void {
+  let uninstall: (() => void) | undefined;
+  before(() => {
+    uninstall = installContextManager();
+  });
+  after(() => uninstall?.());
 }

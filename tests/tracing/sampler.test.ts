@@ -1,4 +1,4 @@
-import { after, afterEach, before, describe, it } from "node:test";
+import { after, afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,7 +24,7 @@ import {
 } from "../../mod.ts";
 import type { EventTracing, MemoryExporter, Sampler } from "../../mod.ts";
 import { disposeFixtureCodex, fixtureCodex } from "../support/fake-cli.ts";
-import { installContextManager } from "../support/otlp-context.ts";
+import { useContextManager } from "../support/otlp-context.ts";
 
 const TRACE = "0af7651916cd43dd8448eb211c80319c";
 
@@ -136,11 +136,7 @@ describe("sampling in the tracer", () => {
   });
 
   describe("with a host span that is not sampled", () => {
-    let uninstall: () => void;
-    before(() => {
-      uninstall = installContextManager();
-    });
-    after(() => uninstall());
+    useContextManager();
 
     it("follows the host's decision under the default sampler", async () => {
       const mem = memoryExporter();

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { context, ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import type { TextMapSetter } from "@opentelemetry/api";
@@ -6,7 +6,7 @@ import { suppressTracing, TraceState, W3CTraceContextPropagator } from "@opentel
 import { Span } from "../../src/tracing/span.ts";
 import { activeHostSpanContext, validTraceState } from "../../src/tracing/trace-context.ts";
 import { traceEnvOf } from "../../src/tracing/tracer.ts";
-import { installContextManager } from "../support/otlp-context.ts";
+import { useContextManager } from "../support/otlp-context.ts";
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const SPAN_ID = "00f067aa0ba902b7";
@@ -78,11 +78,7 @@ describe("W3C trace context written without @opentelemetry/core", () => {
   });
 
   describe("with a context manager registered", () => {
-    let uninstall: () => void;
-    before(() => {
-      uninstall = installContextManager();
-    });
-    after(() => uninstall());
+    useContextManager();
 
     it("activeHostSpanContext() reads the span the API's context.with() made active", () => {
       assert.equal(activeHostSpanContext(), undefined);

@@ -1,4 +1,4 @@
-import { after, afterEach, before, describe, it } from "node:test";
+import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { context, trace } from "@opentelemetry/api";
 import { TraceState } from "@opentelemetry/core";
@@ -13,7 +13,7 @@ import type { EventTracing } from "../../src/tracing/instrumentation.ts";
 import { createTracer } from "../../src/tracing/tracer.ts";
 import type { Tracer } from "../../src/tracing/tracer.ts";
 import type { SpanRecord } from "../../src/tracing/span-record.ts";
-import { installContextManager } from "../support/otlp-context.ts";
+import { useContextManager } from "../support/otlp-context.ts";
 
 let mem: MemoryExporter;
 let tracer: Tracer;
@@ -230,11 +230,7 @@ describe("tracer", () => {
     assert.equal(s.parentSpanId, undefined);
   });
   describe("with a host span active (context manager registered)", () => {
-    let uninstall: () => void;
-    before(() => {
-      uninstall = installContextManager();
-    });
-    after(() => uninstall());
+    useContextManager();
 
     it("makes the thread span a child of the host's active span and propagates tracestate", async () => {
       setup();
