@@ -120,8 +120,7 @@ export type {
 export { createJsonlDecoder, decodeJsonl, MalformedLine } from "./src/jsonl/decoder.ts";
 export type { JsonlDecoder, JsonlDecoderOptions, JsonlRecord } from "./src/jsonl/decoder.ts";
 export { detectSpawner, runtimeName } from "./src/runtime/detect.ts";
-export { ByteTail, chunkReader } from "./src/runtime/spawner.ts";
-export type { ChunkReader, ExitStatus, SpawnedProcess, Spawner, SpawnOptions } from "./src/runtime/spawner.ts";
+export type { ExitStatus, ProcessStdin, SpawnedProcess, Spawner, SpawnOptions } from "./src/runtime/spawner.ts";
 export { Files, sanitizeFileName } from "./src/files/files.ts";
 export type { FilesBucket, FilesMetrics, FilesOptions, StagedFile, StageOptions } from "./src/files/files.ts";
 

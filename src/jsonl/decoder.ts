@@ -14,7 +14,7 @@ import { bunJsonlAccelerator } from "../runtime/bun/jsonl.ts";
 import { nodeBufferJsonlAccelerator } from "../runtime/node/jsonl.ts";
 import { asciiRunEnd } from "./ascii-runs.ts";
 import type { AsciiAccelerator } from "./ascii-runs.ts";
-import { chunkReader } from "../runtime/spawner.ts";
+import { chunkReader } from "../runtime/chunk-reader.ts";
 
 /** A line that was not valid JSON. */
 export class MalformedLine {

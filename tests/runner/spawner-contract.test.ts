@@ -61,6 +61,45 @@ function spawnerContract(label: string, make: () => Spawner): void {
       assert.deepEqual(await p.exited, { code: 0, signal: null });
     });
 
+    it("keeps stdin open with openStdin: each write reaches the child at once, close() ends its input", async () => {
+      const p = await make().spawn("cat", [], { env, openStdin: true });
+      assert.ok(p.stdin !== undefined);
+      const reader = p.stdout.getReader();
+      const decoder = new TextDecoder();
+      const readUntil = async (want: string): Promise<string> => {
+        let out = "";
+        while (!out.includes(want)) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          out += decoder.decode(value, { stream: true });
+        }
+        return out;
+      };
+      // A request and its answer, twice: the first write must not wait for the second.
+      await p.stdin.write('{"id":1}\n');
+      assert.equal(await readUntil("\n"), '{"id":1}\n');
+      await p.stdin.write(new TextEncoder().encode("línea ✓\n"));
+      assert.equal(await readUntil("\n"), "línea ✓\n");
+      await p.stdin.close();
+      assert.equal(p.stdin.closed, true);
+      assert.equal((await reader.read()).done, true);
+      assert.deepEqual(await p.exited, { code: 0, signal: null });
+      await assert.rejects(p.stdin.write("late\n"), (error: { code?: string }) => error.code === "EPIPE");
+    });
+
+    it("rejects a write to the open stdin of a child that is gone, without crashing the host", async () => {
+      const p = await make().spawn("sh", ["-c", "exit 0"], { env, openStdin: true });
+      await p.exited;
+      await text(p.stdout);
+      let failures = 0;
+      // The first write may still land in the pipe buffer; writing on must fail.
+      for (let i = 0; i < 50 && failures === 0; i++) {
+        await p.stdin!.write("x".repeat(65536)).catch(() => failures++);
+      }
+      assert.ok(failures > 0, "writes to a dead child kept succeeding");
+      await p.stdin!.close();
+    });
+
     it("closes stdin at once when no input is given", async () => {
       const p = await make().spawn("cat", [], { env });
       assert.equal(await text(p.stdout), "");

@@ -4,12 +4,12 @@
  * Typed with local structural types, so this file compiles without `bun-types`.
  * @module
  */
-import { ByteTail, drainToTail } from "../spawner.ts";
-import type { ExitStatus, SpawnedProcess, Spawner, SpawnOptions } from "../spawner.ts";
+import { spawnedProcess } from "../child.ts";
+import type { SpawnedProcess, Spawner, SpawnOptions } from "../spawner.ts";
 
 interface BunSubprocess {
   readonly pid: number;
-  readonly stdin: { write(data: string | Uint8Array): unknown; end(): unknown } | null;
+  readonly stdin: { write(data: string | Uint8Array): unknown; flush?(): unknown; end(): unknown } | null;
   readonly stdout: ReadableStream<Uint8Array>;
   readonly stderr: ReadableStream<Uint8Array>;
   readonly exited: Promise<number>;
@@ -70,48 +70,34 @@ export function bunSpawner(): Spawner {
       } catch (error) {
         return Promise.reject(error);
       }
-      let hasExited = false;
-      const exited: Promise<ExitStatus> = child.exited.then(
-        (code) => {
-          hasExited = true;
-          const signal = child.signalCode ?? null;
-          return { code: signal ? null : code, signal };
-        },
-        () => {
-          hasExited = true;
-          return { code: null, signal: null };
-        },
-      );
-      const tail = new ByteTail(options.stderrTailBytes);
-      void drainToTail(child.stderr, tail);
-      try {
-        if (options.stdin !== undefined) child.stdin?.write(options.stdin);
-        child.stdin?.end();
-      } catch { /* the child exited before reading stdin */ }
       const proc = (globalThis as { process?: ProcessLike }).process;
-      return Promise.resolve({
+      const stdin = child.stdin;
+      return Promise.resolve(spawnedProcess({
         pid: child.pid,
         stdout: child.stdout,
-        stderrTail: () => tail.text(),
-        exited,
-        get hasExited() {
-          return hasExited;
+        stderr: child.stderr,
+        status: child.exited.then(
+          (code) => {
+            const signal = child.signalCode ?? null;
+            return { code: signal ? null : code, signal };
+          },
+          () => ({ code: null, signal: null }),
+        ),
+        async writeStdin(data) {
+          if (stdin === null) throw Object.assign(new Error("no stdin"), { code: "EPIPE" });
+          stdin.write(data);
+          // A FileSink buffers: flush so that a request reaches a long-lived child now.
+          await stdin.flush?.();
         },
-        kill(signal = "SIGTERM"): boolean {
-          if (group && proc !== undefined) {
-            try {
-              return proc.kill(-child.pid, signal);
-            } catch { /* group gone */ }
-          }
-          if (hasExited) return false;
-          try {
-            child.kill(signal);
-            return true;
-          } catch {
-            return false;
-          }
+        async closeStdin() {
+          await stdin?.end();
         },
-      });
+        killGroup: proc === undefined ? undefined : (signal) => proc.kill(-child.pid, signal),
+        killChild(signal) {
+          child.kill(signal);
+          return true;
+        },
+      }, options));
     },
   };
 }

@@ -5,8 +5,8 @@
  * signals the whole group. Typed with local structural types.
  * @module
  */
-import { ByteTail, drainToTail } from "../spawner.ts";
-import type { ExitStatus, SpawnedProcess, Spawner, SpawnOptions } from "../spawner.ts";
+import { spawnedProcess } from "../child.ts";
+import type { SpawnedProcess, Spawner, SpawnOptions } from "../spawner.ts";
 
 interface DenoChild {
   readonly pid: number;
@@ -53,7 +53,6 @@ export function denoSpawner(): Spawner {
   return {
     name: "deno",
     spawn(cmd: string, args: readonly string[], options: SpawnOptions = {}): Promise<SpawnedProcess> {
-      const group = options.processGroup === true;
       let child: DenoChild;
       try {
         child = new deno.Command(cmd, {
@@ -65,7 +64,7 @@ export function denoSpawner(): Spawner {
           stdin: "piped",
           stdout: "piped",
           stderr: "piped",
-          detached: group,
+          detached: options.processGroup === true,
         }).spawn();
       } catch (error) {
         if ((error as { name?: string }).name === "NotFound") {
@@ -73,48 +72,26 @@ export function denoSpawner(): Spawner {
         }
         return Promise.reject(error);
       }
-      let hasExited = false;
-      const exited: Promise<ExitStatus> = child.status.then((s) => {
-        hasExited = true;
-        return { code: s.signal ? null : s.code, signal: s.signal ?? null };
-      });
-      const tail = new ByteTail(options.stderrTailBytes);
-      void drainToTail(child.stderr, tail);
-      void (async () => {
-        const writer = child.stdin.getWriter();
-        try {
-          if (options.stdin !== undefined) {
-            await writer.write(
-              typeof options.stdin === "string" ? new TextEncoder().encode(options.stdin) : options.stdin,
-            );
-          }
-          await writer.close();
-        } catch { /* the child exited before reading stdin */ }
-      })();
-      return Promise.resolve({
+      const writer = child.stdin.getWriter();
+      return Promise.resolve(spawnedProcess({
         pid: child.pid,
         stdout: child.stdout,
-        stderrTail: () => tail.text(),
-        exited,
-        get hasExited() {
-          return hasExited;
+        stderr: child.stderr,
+        status: child.status.then(
+          (s) => ({ code: s.signal ? null : s.code, signal: s.signal ?? null }),
+          () => ({ code: null, signal: null }),
+        ),
+        writeStdin: (data) => writer.write(data),
+        closeStdin: () => writer.close(),
+        killGroup(signal) {
+          deno.kill(-child.pid, signal);
+          return true;
         },
-        kill(signal = "SIGTERM"): boolean {
-          if (group) {
-            try {
-              deno.kill(-child.pid, signal);
-              return true;
-            } catch { /* group gone */ }
-          }
-          if (hasExited) return false;
-          try {
-            child.kill(signal);
-            return true;
-          } catch {
-            return false;
-          }
+        killChild(signal) {
+          child.kill(signal);
+          return true;
         },
-      });
+      }, options));
     },
   };
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { builtinModule } from "../builtin.ts";
-import { ByteTail } from "../spawner.ts";
+import { ByteTail, spawnedProcess } from "../child.ts";
 import type { ExitStatus, SpawnedProcess, Spawner, SpawnOptions } from "../spawner.ts";
 
 interface NodeStream {
@@ -16,7 +16,10 @@ interface NodeStream {
 }
 interface NodeWritable {
   on(event: string, fn: (...args: never[]) => void): unknown;
-  end(data?: string | Uint8Array): void;
+  write(data: Uint8Array, callback: (error?: Error | null) => void): boolean;
+  end(callback?: () => void): void;
+  readonly destroyed?: boolean;
+  readonly writableFinished?: boolean;
 }
 interface NodeChild {
   pid?: number;
@@ -70,22 +73,19 @@ export function nodeSpawner(): Spawner {
   return {
     name: "node",
     spawn(cmd: string, args: readonly string[], options: SpawnOptions = {}): Promise<SpawnedProcess> {
-      const group = options.processGroup === true;
       const child = cp.spawn(cmd, args, {
         cwd: options.cwd,
         env: options.env,
         stdio: ["pipe", "pipe", "pipe"],
-        detached: group,
+        detached: options.processGroup === true,
         windowsHide: true,
       });
       const tail = new ByteTail(options.stderrTailBytes);
-      let hasExited = false;
       // Subscribed now, before anyone reads stdout: an early exit cannot be missed.
-      const exited = new Promise<ExitStatus>((resolve) => {
+      const status = new Promise<ExitStatus>((resolve) => {
         child.once(
           "exit",
           ((code: number | null, signal: string | null) => {
-            hasExited = true;
             resolve({ code: signal ? null : code, signal: signal ?? null });
           }) as never,
         );
@@ -100,21 +100,14 @@ export function nodeSpawner(): Spawner {
               if ((controller.desiredSize ?? 1) <= 0) out.pause();
             }) as never,
           );
-          out.on("end", () => {
+          const close = (): void => {
             try {
               controller.close();
-            } catch { /* already cancelled */ }
-          });
-          out.on("close", () => {
-            try {
-              controller.close();
-            } catch { /* already closed */ }
-          });
-          out.on("error", () => {
-            try {
-              controller.close();
-            } catch { /* already cancelled */ }
-          });
+            } catch { /* already closed or cancelled */ }
+          };
+          out.on("end", close);
+          out.on("close", close);
+          out.on("error", close);
         },
         pull() {
           child.stdout!.resume();
@@ -124,44 +117,30 @@ export function nodeSpawner(): Spawner {
         },
       }, { highWaterMark: 4 });
       child.stderr!.on("data", ((chunk: Uint8Array) => tail.push(chunk)) as never);
-      const spawned: SpawnedProcess = {
-        get pid() {
-          return child.pid ?? -1;
-        },
-        stdout,
-        stderrTail: () => tail.text(),
-        exited,
-        get hasExited() {
-          return hasExited;
-        },
-        kill(signal = "SIGTERM"): boolean {
-          if (group && child.pid !== undefined) {
-            try {
-              return proc.kill(-child.pid, signal);
-            } catch { /* group gone: fall back to the leader */ }
-          }
-          if (hasExited) return false;
-          try {
-            return child.kill(signal);
-          } catch {
-            return false;
-          }
-        },
-      };
       return new Promise<SpawnedProcess>((resolve, reject) => {
-        child.once(
-          "error",
-          ((error: Error) => {
-            hasExited = true;
-            reject(error);
-          }) as never,
-        );
+        child.once("error", reject as never);
         child.once("spawn", () => {
           const stdin = child.stdin!;
           // EPIPE when the child exits without reading stdin must not crash the host.
           stdin.on("error", () => {});
-          stdin.end(options.stdin ?? undefined);
-          resolve(spawned);
+          resolve(spawnedProcess({
+            pid: child.pid ?? -1,
+            stdout,
+            status,
+            writeStdin: (data) =>
+              new Promise<void>((done, fail) => {
+                stdin.write(data, (error) => (error ? fail(error) : done()));
+              }),
+            // A stdin already broken (EPIPE) never calls end's callback: settle on close too.
+            closeStdin: () =>
+              new Promise<void>((done) => {
+                if (stdin.destroyed === true || stdin.writableFinished === true) return done();
+                stdin.on("close", done as never);
+                stdin.end(done);
+              }),
+            killGroup: (signal) => child.pid !== undefined && proc.kill(-child.pid, signal),
+            killChild: (signal) => child.kill(signal),
+          }, options, tail));
         });
       });
     },
