@@ -52,8 +52,8 @@ export type {
 // ---- thread runner (src/codex, src/runtime, src/jsonl, src/files) ----
 export { Codex } from "./src/codex/codex.ts";
 export { Thread } from "./src/codex/thread.ts";
-export { CodexExecError } from "./src/codex/errors.ts";
-export type { CodexExecErrorCode, CodexExecErrorDetails } from "./src/codex/errors.ts";
+export { CodexExecError } from "./src/base/errors.ts";
+export type { CodexExecErrorCode, CodexExecErrorDetails } from "./src/base/errors.ts";
 export { buildArgv, buildEnv, flattenConfig } from "./src/codex/args.ts";
 export type { ExecArgs } from "./src/codex/args.ts";
 export type {
@@ -125,10 +125,12 @@ export { Files, sanitizeFileName } from "./src/files/files.ts";
 export type { FilesBucket, FilesMetrics, FilesOptions, StagedFile, StageOptions } from "./src/files/files.ts";
 
 // ---- tracing and export (src/tracing, src/export, src/config) ----
-export { configure, currentTelemetry, Telemetry } from "./src/telemetry/telemetry.ts";
-export type { TelemetryHandle, TelemetryStatus } from "./src/telemetry/telemetry.ts";
+export { configure, currentTelemetry } from "./src/sdk/configure.ts";
+export { Telemetry } from "./src/sdk/telemetry.ts";
+export type { TelemetryHandle, TelemetryStatus } from "./src/sdk/configure.ts";
 export { ConfigError, displayEndpoint, parseHeaders, resolveConfig, tracesUrl } from "./src/config/config.ts";
-export type { ConfigErrorCode, ResolvedConfig, TelemetryOptions, TlsOptions } from "./src/config/config.ts";
+export type { ConfigErrorCode, ResolvedConfig, TelemetryOptions } from "./src/config/config.ts";
+export type { TlsOptions } from "./src/base/fetch.ts";
 export { createTracer, traceEnvOf } from "./src/tracing/tracer.ts";
 export type { Tracer, TracerOptions } from "./src/tracing/tracer.ts";
 export { TRACED_EVENTS, traceEvents } from "./src/tracing/instrumentation.ts";
@@ -139,18 +141,19 @@ export { resolveSpanLimits, Span } from "./src/tracing/span.ts";
 export type { ParentContext, ResolvedSpanLimits, SpanLimits, SpanProcessor } from "./src/tracing/span.ts";
 export { newSpanId, newTraceId } from "./src/tracing/ids.ts";
 export { buildResource, parseResourceAttributes, SDK_INFO } from "./src/tracing/resource.ts";
-export { base64, encodeAttributes, encodeTraces, encodeTracesBytes, jsonString } from "./src/export/otlp-json.ts";
+export { encodeAttributes, encodeTraces, encodeTracesBytes, jsonString } from "./src/export/otlp-json.ts";
 export type { EncodeOptions } from "./src/export/otlp-json.ts";
 export { batchProcessor, immediateProcessor } from "./src/export/batch-processor.ts";
 export type { AccountingProcessor, BatchOptions, ProcessorHooks, ProcessorStats } from "./src/export/batch-processor.ts";
 export { OtlpExportError } from "./src/export/exporter.ts";
 export type { ExportResult, OtlpExportErrorCode, SpanExporter } from "./src/export/exporter.ts";
 export { otlpHttpExporter, parseRetryAfter } from "./src/export/otlp-http-exporter.ts";
-export type { FetchLike, OtlpHttpExporterOptions } from "./src/export/otlp-http-exporter.ts";
+export type { OtlpHttpExporterOptions } from "./src/export/otlp-http-exporter.ts";
+export type { FetchLike } from "./src/base/fetch.ts";
 export { memoryExporter } from "./src/export/memory-exporter.ts";
 export type { MemoryExporter, MemoryExporterOptions } from "./src/export/memory-exporter.ts";
-export { tlsFetch } from "./src/export/tls-transport.ts";
-export type { TlsFiles } from "./src/export/tls-transport.ts";
+export { tlsFetch } from "./src/runtime/tls-fetch.ts";
+export type { TlsFiles } from "./src/base/fetch.ts";
 export { runtimeEnv, runtimeInfo } from "./src/runtime/env.ts";
 
 // ---- debug feed core (src/debug/feed.ts; the Hono route is the ./hono entry) ----

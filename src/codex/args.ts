@@ -3,7 +3,7 @@
  * SDK does), from a table of thread options rather than a chain of `if`s.
  * @module
  */
-import { CodexExecError } from "./errors.ts";
+import { CodexExecError } from "../base/errors.ts";
 import type { CodexConfigObject, CodexConfigValue, CodexOptions, ThreadOptions } from "./options.ts";
 
 /** Everything one CLI invocation needs. */

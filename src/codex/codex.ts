@@ -3,11 +3,13 @@
  * wedged run by its CLI's pid.
  * @module
  */
-import { resolveCodexBinary } from "./exec.ts";
-import type { ResolvedBinary } from "./exec.ts";
 import type { CodexOptions, ThreadOptions } from "./options.ts";
+import { resolveCodexBinary } from "./process.ts";
+import type { ResolvedBinary } from "./process.ts";
 import { Thread } from "./thread.ts";
 import type { ThreadHost } from "./thread.ts";
+import { execTransport } from "./transports/exec.ts";
+import type { Transport } from "./transports/transport.ts";
 
 // Runs of every Codex instance, by pid: `stop(pid)` works whichever instance started the run.
 const RUNS_KEY: unique symbol = Symbol.for("codex-otel-sdk.runner.runs.v1") as never;
@@ -39,8 +41,7 @@ export class Codex {
    */
   constructor(options: CodexOptions = {}) {
     this.#options = { ...options };
-    this.#host = {
-      options: this.#options,
+    const exec = execTransport({
       resolveBinary: (env) => {
         const p = this.#binary ??= resolveCodexBinary(env);
         // A failed lookup is retried next time (the CLI may get installed meanwhile).
@@ -55,6 +56,10 @@ export class Codex {
           if (runs.get(pid) === stop) runs.delete(pid);
         };
       },
+    });
+    this.#host = {
+      options: this.#options,
+      transport: (): Transport => exec,
     };
   }
 

@@ -7,7 +7,6 @@
  */
 import { describeError, emit, startSpan } from "../telemetry/bus.ts";
 import type { SpanHandle } from "../telemetry/bus.ts";
-import { monotonicMs } from "../telemetry/clock.ts";
 import { Events } from "../telemetry/events.ts";
 import type { Measurements, Metadata, Usage } from "../telemetry/events.ts";
 import type { MalformedLine } from "../jsonl/decoder.ts";
@@ -23,37 +22,6 @@ export interface ThreadTelemetryState {
   turnSeq: number;
   /** Cumulative usage after the previous turn; `undefined` when unknown (resumed thread). */
   lastUsage: Usage | undefined;
-}
-
-/** A start/end pair whose start name is not `<prefix>.start` (approvals, compaction). */
-interface ManualSpan {
-  readonly token: string;
-  end(name: string, metadata: Metadata, measurements?: Measurements): void;
-  readonly ended: boolean;
-}
-
-let manualSeq = 0;
-
-function manualSpan(start: string, parentToken: string, metadata: Metadata): ManualSpan {
-  const token = `${parentToken}.m${(++manualSeq).toString(36)}`;
-  const meta: Metadata = { ...metadata, span_token: token, parent_token: parentToken };
-  const startedAt = monotonicMs();
-  emit(start, {}, { ...meta });
-  let ended = false;
-  return {
-    token,
-    get ended() {
-      return ended;
-    },
-    end(name, extra, measurements = {}) {
-      if (ended) return;
-      ended = true;
-      const ms = monotonicMs() - startedAt;
-      const md = { ...meta };
-      for (const k in extra) if (extra[k] !== undefined) md[k] = extra[k];
-      emit(name, { ...measurements, duration: Math.round(ms * 1e6), duration_ms: ms }, md);
-    },
-  };
 }
 
 const USAGE_KEYS = [
@@ -151,8 +119,8 @@ export class RunTelemetry {
   readonly #state: ThreadTelemetryState;
   #turn: SpanHandle | undefined;
   readonly #items = new Map<string, { span: SpanHandle; tool?: SpanHandle }>();
-  readonly #approvals = new Map<string, ManualSpan>();
-  #compaction: ManualSpan | undefined;
+  readonly #approvals = new Map<string, SpanHandle>();
+  #compaction: SpanHandle | undefined;
   #lastSeenUsage: Usage | undefined;
   readonly #common: Metadata;
 
@@ -248,19 +216,19 @@ export class RunTelemetry {
         emit(Events.diffUpdated, {}, { ...this.#ids(), parent_token: this.#parent(), diff: e.diff });
         return;
       case "turn.compaction.started":
-        this.#compaction?.end(Events.compactionFailed, { reason: "superseded" });
-        this.#compaction = manualSpan(Events.compactionStarted, this.#parent(), this.#ids());
+        this.#compaction?.stop({}, { reason: "superseded" }, Events.compactionFailed);
+        this.#compaction = this.#compactionSpan();
         return;
       case "turn.compaction.completed":
       case "turn.compaction.failed": {
-        const span = this.#compaction ?? manualSpan(Events.compactionStarted, this.#parent(), this.#ids());
+        const span = this.#compaction ?? this.#compactionSpan();
         this.#compaction = undefined;
         const info = (e.compaction ?? {}) as Record<string, unknown>;
         const savings = typeof info.token_savings === "number" ? info.token_savings : undefined;
-        span.end(
-          type === "turn.compaction.completed" ? Events.compactionCompleted : Events.compactionFailed,
-          { compaction: e.compaction ?? undefined, error: e.error ?? undefined, ...this.#ids() },
+        span.stop(
           savings === undefined ? {} : { token_savings: savings },
+          { compaction: e.compaction ?? undefined, error: e.error ?? undefined, ...this.#ids() },
+          type === "turn.compaction.completed" ? Events.compactionCompleted : Events.compactionFailed,
         );
         return;
       }
@@ -360,9 +328,9 @@ export class RunTelemetry {
     }
     for (const [id, approval] of this.#approvals) {
       this.#approvals.delete(id);
-      approval.end(Events.approvalTimeout, { reason: `run ended (${status}) before a decision` });
+      approval.stop({}, { reason: `run ended (${status}) before a decision` }, Events.approvalTimeout);
     }
-    this.#compaction?.end(Events.compactionFailed, { reason: `run ended (${status})` });
+    this.#compaction?.stop({}, { reason: `run ended (${status})` }, Events.compactionFailed);
     this.#compaction = undefined;
   }
 
@@ -426,12 +394,8 @@ export class RunTelemetry {
     const error = itemError(item);
     const finalStatus = status ?? "completed";
     if (finalStatus === "declined") {
-      const approval = manualSpan(Events.approvalRequested, this.#parent(), {
-        ...this.#ids(),
-        tool: toolOf(item),
-        call_id: id,
-      });
-      approval.end(Events.approvalDenied, { source: "policy", reason: "declined by the approval policy" });
+      const approval = this.#approvalSpan(toolOf(item), id);
+      approval.stop({}, { source: "policy", reason: "declined by the approval policy" }, Events.approvalDenied);
     }
     if (open.tool !== undefined) {
       const ok = finalStatus === "completed";
@@ -467,11 +431,7 @@ export class RunTelemetry {
     callId: string,
     tool: string,
   ): (decision: "approved" | "denied" | "timeout", source: "policy" | "user", reason?: string) => void {
-    const span = manualSpan(Events.approvalRequested, this.#parent(), {
-      ...this.#ids(),
-      tool,
-      call_id: callId,
-    });
+    const span = this.#approvalSpan(tool, callId);
     this.#approvals.set(callId, span);
     return (decision, source, reason) => {
       this.#approvals.delete(callId);
@@ -480,8 +440,23 @@ export class RunTelemetry {
         : decision === "denied"
         ? Events.approvalDenied
         : Events.approvalTimeout;
-      span.end(name, { source, reason });
+      span.stop({}, { source, reason }, name);
     };
+  }
+
+  #approvalSpan(tool: string | undefined, callId: string, startTime?: bigint): SpanHandle {
+    return startSpan("codex.approval", { parent_token: this.#parent(), ...this.#ids(), tool, call_id: callId }, {}, {
+      start: Events.approvalRequested,
+      startTime,
+    });
+  }
+
+  #compactionSpan(): SpanHandle {
+    return startSpan("codex.turn.compaction", { parent_token: this.#parent(), ...this.#ids() }, {}, {
+      start: Events.compactionStarted,
+      stop: Events.compactionCompleted,
+      exception: Events.compactionFailed,
+    });
   }
 
   /**

@@ -1,25 +1,16 @@
 /**
- * A Codex thread: each {@link Thread.run} / {@link Thread.runStreamed} is one CLI invocation
- * (`codex exec --experimental-json [resume <id>]`), with telemetry around it and a teardown that
- * runs on every path. `run` is a fold over the same generator `runStreamed` exposes.
+ * A Codex thread: each {@link Thread.run} / {@link Thread.runStreamed} is one turn through the
+ * thread's transport (`transports/`), folded into telemetry events and the result, with a teardown
+ * that runs on every path. `run` is a fold over the same generator `runStreamed` exposes.
  * @module
  */
-import { createJsonlDecoder, MalformedLine } from "../jsonl/decoder.ts";
-import { detectSpawner } from "../runtime/detect.ts";
-import { guardGroup } from "../runtime/exit-guard.ts";
-import { fsSeam } from "../runtime/fs.ts";
-import { chunkReader } from "../runtime/chunk-reader.ts";
-import type { SpawnedProcess } from "../runtime/spawner.ts";
-import type { ChunkReader } from "../runtime/chunk-reader.ts";
+import { CodexExecError } from "../base/errors.ts";
+import { MalformedLine } from "../jsonl/decoder.ts";
+import type { ExitStatus } from "../runtime/spawner.ts";
 import { releaseTraceEnv, traceEnvFor } from "../telemetry/propagation.ts";
 import type { Metadata } from "../telemetry/events.ts";
-import { buildArgv, buildEnv } from "./args.ts";
-import { CodexExecError } from "./errors.ts";
 import { isKnownEvent } from "./events.ts";
 import type { ThreadEvent, ToolCallRequiredEvent, Usage } from "./events.ts";
-import { delay, notFound, RunControl, terminate, WOKEN } from "./exec.ts";
-import { runtimeEnv } from "../runtime/env.ts";
-import type { ResolvedBinary } from "./exec.ts";
 import type { ThreadItem } from "./items.ts";
 import type {
   ApprovalDecision,
@@ -30,17 +21,22 @@ import type {
   ThreadOptions,
   TurnOptions,
 } from "./options.ts";
+import { delay, RunControl, WOKEN } from "./process.ts";
 import { RunTelemetry } from "./telemetry.ts";
 import type { RunOutcome, ThreadTelemetryState } from "./telemetry.ts";
+import type { Transport, TurnEnd, TurnSession } from "./transports/transport.ts";
 
 /** What a {@link Thread} needs from its {@link Codex}. @internal */
 export interface ThreadHost {
   /** Codex options. */
   readonly options: CodexOptions;
-  /** Resolves the executable. */
-  resolveBinary(env: Record<string, string | undefined>): Promise<ResolvedBinary>;
-  /** Registers a running CLI for `Codex.stop(pid)`; returns the unregister function. */
-  register(pid: number, stop: () => Promise<void>): () => void;
+  /**
+   * The transport a thread with these options runs its turns through.
+   *
+   * @param thread The thread's options.
+   * @returns The transport.
+   */
+  transport(thread: ThreadOptions): Transport;
 }
 
 /** Mutable facts of one run, read by the `run` fold after the generator ends. */
@@ -48,10 +44,6 @@ interface RunState {
   telemetry?: RunTelemetry;
   pid: number | null;
 }
-
-// How long stdout may stay open after the CLI exited (a grandchild outside its process group
-// holding the pipe) before the run stops reading.
-const DRAIN_AFTER_EXIT_MS = 1000;
 
 /**
  * A conversation with the agent. Created by `Codex.startThread` / `Codex.resumeThread`.
@@ -178,7 +170,6 @@ export class Thread {
     turnOptions: TurnOptions,
     state: RunState,
   ): AsyncGenerator<ThreadEvent, void, undefined> {
-    const codex = this.#host.options;
     const opts = this.#options;
     const { prompt, images } = normalizeInput(input);
     const meta = { ...opts.metadata, ...turnOptions.metadata };
@@ -198,126 +189,42 @@ export class Thread {
     const control = new RunControl();
     const timeoutMs = turnOptions.timeoutMs ?? opts.timeoutMs;
     const signal = turnOptions.signal;
-    let proc: SpawnedProcess | undefined;
-    const graceMs = codex.killGraceMs ?? 2000;
-    // Kill at once, not at the consumer's next pull: a paused consumer must not keep the CLI alive.
+    let session: TurnSession | undefined;
+    // Stop at once, not at the consumer's next pull: a paused consumer must not keep the CLI alive.
     const onAbort = (): void => {
       control.interrupt("aborted");
-      if (proc !== undefined) void terminate(proc, graceMs);
+      session?.cancel("aborted");
     };
-    let reader: ChunkReader | undefined;
-    let schemaDir: string | undefined;
-    let unregister: (() => void) | undefined;
-    let forgetGroup: (() => void) | undefined;
-    let drainTimer: ReturnType<typeof delay> | undefined;
     let failure: unknown;
-    let finished = false; // the generator reached its natural end (not a consumer break)
+    let end: TurnEnd | undefined;
+    let natural = false; // the generator reached its natural end (not a consumer break)
     try {
       if (signal?.aborted) throw aborted(signal);
       signal?.addEventListener("abort", onAbort, { once: true });
-      const spawner = codex.spawner ?? detectSpawner();
-      let schemaFile: string | undefined;
-      if (turnOptions.outputSchema !== undefined) {
-        const schema = turnOptions.outputSchema;
-        if (schema === null || typeof schema !== "object" || Array.isArray(schema)) {
-          throw new CodexExecError(
-            "invalid_options",
-            "outputSchema must be a plain JSON object (a JSON schema)",
-          );
-        }
-        const fs = fsSeam();
-        schemaDir = await fs.mkdtemp("codex-output-schema-");
-        schemaFile = fs.join(schemaDir, "schema.json");
-        await fs.writeFile(schemaFile, JSON.stringify(schema));
-      }
-      const host = runtimeEnv();
-      const binary: ResolvedBinary = codex.codexPathOverride
-        ? { path: codex.codexPathOverride, pathDirs: [] }
-        : await this.#host.resolveBinary(codex.env ?? host);
-      const argv = buildArgv({
-        codex,
-        thread: opts,
-        threadId: this.#id,
-        images,
-        outputSchemaFile: schemaFile,
-      });
-      const env = buildEnv(codex, host, { ...traceEnvFor(token) });
-      if (binary.pathDirs.length > 0) {
-        env.PATH = [...binary.pathDirs, env.PATH].filter(Boolean).join(fsSeam().delimiter);
-      }
-      if (control.reason !== undefined) throw interruptError(control.reason, signal, timeoutMs);
+      const outputSchema = turnOptions.outputSchema === undefined ? undefined : checkSchema(turnOptions.outputSchema);
       try {
-        proc = await spawner.spawn(binary.path, argv, {
-          cwd: opts.workingDirectory,
-          env,
-          stdin: prompt,
-          processGroup: codex.processGroup !== false,
+        session = await this.#host.transport(opts).startTurn({
+          codex: this.#host.options,
+          thread: opts,
+          threadId: this.#id,
+          prompt,
+          images,
+          outputSchema,
+          traceEnv: { ...traceEnvFor(token) },
+          control,
+          timeoutMs,
         });
       } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        if (code === "ENOENT") throw notFound(binary.path, error);
-        throw new CodexExecError(
-          "spawn_failed",
-          `could not start the Codex CLI (${binary.path}): ${(error as Error).message ?? error}`,
-          { cause: error },
-        );
+        throw control.reason !== undefined ? interruptError(control.reason, signal, timeoutMs) : error;
       }
-      const child = proc;
-      state.pid = child.pid;
-      this.#pid = child.pid;
-      if (codex.processGroup !== false) forgetGroup = guardGroup(child.pid);
-      telemetry.spawned(child.pid);
-      unregister = this.#host.register(child.pid, async () => {
-        control.interrupt("stopped");
-        await terminate(child, graceMs);
-      });
-      void child.exited.then(() => {
-        // Sweep the group now: anything the CLI left running dies with it, and its pipes close.
-        child.kill("SIGKILL");
-        drainTimer = delay(DRAIN_AFTER_EXIT_MS);
-        void drainTimer.promise.then(() => control.wake());
-      });
-      reader = chunkReader(child.stdout);
-      const decoder = createJsonlDecoder();
-      let eof = false;
-      while (!eof) {
-        const r = await control.wait(reader.read(), timeoutMs);
-        if (r === WOKEN) break;
-        let records: Iterable<unknown>;
-        if (r.done) {
-          eof = true;
-          records = decoder.end();
-        } else {
-          // Lazily: each line is parsed when the loop reaches it, and the chunk's bytes stay
-          // untouched until the next read, after the loop.
-          records = decoder.values(r.value);
-        }
-        for (const record of records) {
-          if (record instanceof MalformedLine) {
-            telemetry.malformed(record);
-            continue;
-          }
-          if (
-            record === null || typeof record !== "object" ||
-            typeof (record as { type?: unknown }).type !== "string"
-          ) {
-            const line = JSON.stringify(record) ?? String(record);
-            telemetry.malformed({
-              line,
-              error: "not an event object with a string `type`",
-              bytes: line.length,
-            });
-            continue;
-          }
-          const event = record as ThreadEvent;
-          if (
-            event.type === "thread.started" &&
-            typeof (event as { thread_id?: unknown }).thread_id === "string"
-          ) {
-            this.#id = (event as { thread_id: string }).thread_id;
-          }
-          const known = isKnownEvent(event);
-          telemetry.event(event, known);
+      state.pid = session.pid;
+      this.#pid = session.pid;
+      telemetry.spawned(session.pid);
+      if (control.reason !== undefined) session.cancel(control.reason);
+      for (let batch = await session.next(); batch !== null; batch = await session.next()) {
+        for (const record of batch) {
+          const event = this.#event(record, telemetry);
+          if (event === undefined) continue;
           if (event.type === "tool.call.required") {
             await this.#approve(event as ToolCallRequiredEvent, telemetry, control);
           }
@@ -325,77 +232,93 @@ export class Thread {
         }
         if (control.reason !== undefined) break;
       }
-      if (control.reason === undefined && !child.hasExited) {
-        // stdout closed: the CLI is exiting; wait for it (the inactivity timeout still applies).
-        await control.wait(child.exited, timeoutMs);
-      }
       if (control.reason !== undefined) throw interruptError(control.reason, signal, timeoutMs);
-      finished = true;
+      natural = true;
     } catch (error) {
       const message = (error as Error)?.message ?? String(error);
       failure = error instanceof CodexExecError
         ? error
-        : proc === undefined
+        : session === undefined
         ? new CodexExecError("spawn_failed", `could not prepare the Codex CLI run: ${message}`, {
           cause: error,
         })
         : new CodexExecError("stream_error", `reading the Codex CLI's output failed: ${message}`, {
           cause: error,
           threadId: this.#id ?? undefined,
-          pid: proc.pid,
+          pid: session.pid,
         });
     } finally {
       signal?.removeEventListener("abort", onAbort);
-      if (proc !== undefined) await terminate(proc, graceMs);
-      drainTimer?.cancel();
-      if (reader !== undefined) {
+      if (session !== undefined) {
         try {
-          await reader.cancel();
-        } catch { /* already closed */ }
-        reader.releaseLock();
+          end = await session.close();
+        } catch (error) {
+          failure ??= new CodexExecError("stream_error", `closing the turn failed: ${(error as Error)?.message ?? error}`, {
+            cause: error,
+          });
+        }
+        if (this.#pid === session.pid) this.#pid = null;
       }
-      unregister?.();
-      forgetGroup?.();
-      if (proc !== undefined && this.#pid === proc.pid) this.#pid = null;
-      if (schemaDir !== undefined) {
-        try {
-          await fsSeam().rm(schemaDir);
-        } catch { /* best effort: never mask the run's own outcome */ }
+      if (failure === undefined && natural && end !== undefined) {
+        failure = this.#exitFailure(telemetry, end, session!.pid);
       }
-      const status = proc !== undefined && proc.hasExited ? await proc.exited : undefined;
-      if (failure === undefined && finished && status !== undefined) {
-        failure = this.#exitFailure(telemetry, status.code, status.signal, proc!);
-      }
-      const outcome = this.#outcome(telemetry, failure, finished, status?.code, status?.signal);
+      const outcome = this.#outcome(telemetry, failure, natural, end?.status);
       telemetry.finish(outcome);
       releaseTraceEnv(token);
     }
     if (failure !== undefined) throw failure;
   }
 
-  #exitFailure(
-    t: RunTelemetry,
-    code: number | null,
-    signal: string | null,
-    proc: SpawnedProcess,
-  ): CodexExecError | undefined {
+  /** Checks a record and records it in telemetry; `undefined` for one that is not an event. */
+  #event(record: unknown, telemetry: RunTelemetry): ThreadEvent | undefined {
+    if (record instanceof MalformedLine) {
+      telemetry.malformed(record);
+      return undefined;
+    }
+    if (
+      record === null || typeof record !== "object" ||
+      typeof (record as { type?: unknown }).type !== "string"
+    ) {
+      const line = JSON.stringify(record) ?? String(record);
+      telemetry.malformed({ line, error: "not an event object with a string `type`", bytes: line.length });
+      return undefined;
+    }
+    const event = record as ThreadEvent;
+    if (event.type === "thread.started" && typeof (event as { thread_id?: unknown }).thread_id === "string") {
+      this.#id = (event as { thread_id: string }).thread_id;
+    }
+    telemetry.event(event, isKnownEvent(event));
+    return event;
+  }
+
+  #exitFailure(t: RunTelemetry, end: TurnEnd, pid: number): CodexExecError | undefined {
+    const code = end.status?.code ?? null;
+    const signal = end.status?.signal ?? null;
     const details = {
       exitCode: code,
       signal,
-      stderrTail: proc.stderrTail(),
+      stderrTail: end.stderrTail,
       threadId: this.#id ?? undefined,
-      pid: proc.pid,
+      pid,
     };
     if (t.turnStatus === "failed") {
       return new CodexExecError("turn_failed", `Codex turn failed: ${t.turnError}`, details);
     }
-    if (code !== 0 || signal !== null) {
+    if (end.status !== undefined && (code !== 0 || signal !== null)) {
       const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
       const last = t.pendingErrors.at(-1);
       const tail = details.stderrTail.trim();
       return new CodexExecError(
         "exit_nonzero",
-        `the Codex CLI ${how}${last ? ` (last error: ${last})` : ""}${
+        `${end.label} ${how}${last ? ` (last error: ${last})` : ""}${tail ? `; stderr: ${tail.slice(-2000)}` : ""}`,
+        details,
+      );
+    }
+    if (!end.finished) {
+      const tail = details.stderrTail.trim();
+      return new CodexExecError(
+        "exit_nonzero",
+        `${end.label} ${end.status === undefined ? "stopped answering" : "exited"} before the turn completed${
           tail ? `; stderr: ${tail.slice(-2000)}` : ""
         }`,
         details,
@@ -404,14 +327,8 @@ export class Thread {
     return undefined;
   }
 
-  #outcome(
-    t: RunTelemetry,
-    failure: unknown,
-    finished: boolean,
-    exitCode: number | null | undefined,
-    signal: string | null | undefined,
-  ): RunOutcome {
-    const base = { exitCode, signal };
+  #outcome(t: RunTelemetry, failure: unknown, finished: boolean, status: ExitStatus | undefined): RunOutcome {
+    const base = { exitCode: status?.code, signal: status?.signal };
     if (failure !== undefined) {
       const code = (failure as { code?: unknown }).code;
       const status = code === "timeout"
@@ -516,6 +433,13 @@ function normalizeInput(input: Input): { prompt: string; images: string[] } {
     }
   }
   return { prompt: parts.join("\n\n"), images };
+}
+
+function checkSchema(schema: unknown): Record<string, unknown> {
+  if (schema === null || typeof schema !== "object" || Array.isArray(schema)) {
+    throw new CodexExecError("invalid_options", "outputSchema must be a plain JSON object (a JSON schema)");
+  }
+  return schema as Record<string, unknown>;
 }
 
 function aborted(signal: AbortSignal): CodexExecError {

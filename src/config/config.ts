@@ -7,8 +7,8 @@
  */
 import type { BatchOptions } from "../export/batch-processor.ts";
 import type { SpanExporter } from "../export/exporter.ts";
-import type { FetchLike } from "../export/otlp-http-exporter.ts";
-import { base64 } from "../export/otlp-json.ts";
+import { base64 } from "../base/base64.ts";
+import type { FetchLike, TlsOptions } from "../base/fetch.ts";
 import { readFileSyncBytes } from "../runtime/read-file.ts";
 import { buildResource, parseResourceAttributes } from "../tracing/resource.ts";
 import { DEFAULT_SAMPLER, samplerFromEnv } from "../tracing/sampler.ts";
@@ -55,16 +55,6 @@ export class ConfigError extends Error {
     this.code = code;
     this.variable = variable;
   }
-}
-
-/** TLS material as PEM text or bytes. */
-export interface TlsOptions {
-  /** Client certificate (PEM). */
-  cert?: string | Uint8Array;
-  /** Client private key (PEM). */
-  key?: string | Uint8Array;
-  /** CA certificate(s) trusted for the collector (PEM). */
-  ca?: string | Uint8Array;
 }
 
 /** Options of `Telemetry.configure`. */

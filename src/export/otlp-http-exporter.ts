@@ -5,16 +5,12 @@
  * export deadline; bodies split below 64 MiB; at most 4 MiB of a response read.
  * @module
  */
+import type { FetchLike } from "../base/fetch.ts";
 import type { SpanRecord } from "../tracing/span-record.ts";
 import type { ExportResult, SpanExporter } from "./exporter.ts";
 import { encodeTracesBytes } from "./otlp-json.ts";
 import type { EncodeOptions } from "./otlp-json.ts";
 
-/** A `fetch`-compatible function (the global one, a Workers mTLS binding's, or a runtime transport). */
-export type FetchLike = (
-  url: string,
-  init: { method: string; headers: Record<string, string>; body: Uint8Array; signal: AbortSignal },
-) => Promise<Response>;
 
 /** Options of {@link otlpHttpExporter}. */
 export interface OtlpHttpExporterOptions {

@@ -4,6 +4,7 @@
  * (times are bigints, so never rounded through a float), every AnyValue shape, any string content.
  * @module
  */
+import { base64 } from "../base/base64.ts";
 import type { Attributes, AttributeValue, SpanRecord } from "../tracing/span-record.ts";
 
 /** The resource and scope context of an export. */
@@ -41,18 +42,6 @@ export function jsonString(s: string): string {
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-/**
- * Standard base64 (with padding) of bytes, as proto3 JSON wants for `bytes` fields.
- *
- * @param bytes Bytes.
- * @returns Base64 text.
- */
-export function base64(bytes: Uint8Array): string {
-  // btoa takes a binary string; built in chunks so that the argument list stays small.
-  let bin = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(bin);
-}
 
 // ---- byte writer: the request body is built as UTF-8 bytes directly (one pass per string, no
 // intermediate object tree, no rope of string pieces to flatten and re-encode).

@@ -2,32 +2,10 @@
  * The seam for runtime-specific JSONL acceleration: a window of complete lines is cut into runs
  * of ASCII lines, which a runtime adapter decodes faster than `TextDecoder` can (UTF-8 to UTF-16
  * is the slow part of decoding, and ASCII needs none of it), and lines holding a non-ASCII byte,
- * which stay on the portable path. Runtime-neutral: the adapters bring `isAscii` and the decoding.
+ * which stay on the portable path. Runtime-neutral: the adapters bring `isAscii` and the decoding
+ * (`runtime/jsonl-accelerator.ts`).
  * @module
  */
-
-/** What a runtime adapter brings to the decoder. */
-export interface AsciiAccelerator {
-  /**
-   * Whether every byte is below 0x80 (a native, vectorized check).
-   *
-   * @param bytes The bytes.
-   * @returns `true` for ASCII.
-   */
-  isAscii(bytes: Uint8Array): boolean;
-  /**
-   * Decodes a run of complete ASCII lines, giving exactly what the portable path would: their
-   * text without the last newline (the decoder splits and parses it, line by line, as the
-   * consumer asks), or their values, one per line, already parsed; `undefined` leaves the run to
-   * the portable path.
-   *
-   * @param bytes The bytes.
-   * @param start First byte of the run.
-   * @param end Just past the run's last newline.
-   * @returns The run's text, its values, or `undefined`.
-   */
-  ascii(bytes: Uint8Array, start: number, end: number): string | unknown[] | undefined;
-}
 
 // Below this many bytes a non-ASCII byte is found by a plain scan instead of more halvings.
 const SCAN = 256;

@@ -10,11 +10,9 @@
  * long stream no scavenge then finds a chunk's worth of values alive (see `runtime/node/jsonl.ts`).
  * @module
  */
-import { bunJsonlAccelerator } from "../runtime/bun/jsonl.ts";
-import { nodeBufferJsonlAccelerator } from "../runtime/node/jsonl.ts";
-import { asciiRunEnd } from "./ascii-runs.ts";
-import type { AsciiAccelerator } from "./ascii-runs.ts";
 import { chunkReader } from "../runtime/chunk-reader.ts";
+import { jsonlAccelerator } from "../runtime/jsonl-accelerator.ts";
+import { asciiRunEnd } from "./ascii-runs.ts";
 
 /** A line that was not valid JSON. */
 export class MalformedLine {
@@ -80,10 +78,6 @@ export interface JsonlDecoder {
 
 const NL = 10;
 
-// The runtime's accelerator, looked up once (the lookups reach for globals and builtin modules).
-let cachedAcc: AsciiAccelerator | undefined | null = null;
-const accelerator = (): AsciiAccelerator | undefined =>
-  cachedAcc === null ? (cachedAcc = bunJsonlAccelerator() ?? nodeBufferJsonlAccelerator()) : cachedAcc;
 const BOM = [0xef, 0xbb, 0xbf];
 // What `next` returns when the chunk has no more lines.
 const DONE: unique symbol = Symbol("done");
@@ -108,7 +102,7 @@ export function createJsonlDecoder(options: JsonlDecoderOptions = {}): JsonlDeco
   // A byte-order mark is skipped in bytes, at the start of the stream only (push): TextDecoder's
   // own handling would strip one at the start of every decode() call, that is, of any chunk.
   const td = new TextDecoder("utf-8", { ignoreBOM: true });
-  const acc = accelerator();
+  const acc = jsonlAccelerator();
   let bomAt = 0; // BOM bytes matched at the start of the stream; -1 once settled
   let pending: Uint8Array[] = [];
   let pendingLen = 0;

@@ -3,7 +3,7 @@
  * else `node:child_process` when reachable. Edge runtimes have none and get a clear error.
  * @module
  */
-import { CodexExecError } from "../codex/errors.ts";
+import { CodexExecError } from "../base/errors.ts";
 import { bunSpawner, hasBunSpawn } from "./bun/spawner.ts";
 import { denoSpawner, hasDenoCommand } from "./deno/spawner.ts";
 import { hasNodeChildProcess, nodeSpawner } from "./node/spawner.ts";

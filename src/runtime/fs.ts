@@ -6,7 +6,7 @@
  * @module
  */
 import { builtinModule } from "./builtin.ts";
-import { CodexExecError } from "../codex/errors.ts";
+import { CodexExecError } from "../base/errors.ts";
 
 /** The file operations the runner needs. */
 export interface FsSeam {

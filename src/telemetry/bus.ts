@@ -253,6 +253,14 @@ export function mergeMetadata(target: Metadata, extra: Metadata | undefined): Me
 
 /** Options of {@link startSpan}. */
 export interface SpanOptions {
+  /** Start event name. @default `${prefix}.start` */
+  start?: string;
+  /**
+   * When the span started, in Unix epoch nanoseconds, for work that began before the call (an
+   * approval the CLI asked for earlier): the start event carries it as `system_time` and the
+   * end's `duration` counts from it. @default now
+   */
+  startTime?: bigint;
   /** Stop event name. @default `${prefix}.stop` */
   stop?: string;
   /** Exception event name. @default `${prefix}.exception` */
@@ -356,10 +364,19 @@ class EventSpan implements SpanHandle {
     this.#meta.span_token = this.token;
     this.#stopName = options.stop ?? names.stop;
     this.#exceptionName = options.exception ?? names.exception;
-    this.#startedAt = monotonicMs();
+    const start = options.start ?? names.start;
+    const now = monotonicMs();
+    let at: bigint | undefined;
+    if (options.startTime === undefined) this.#startedAt = now;
+    else {
+      // Back-dated: the monotonic start is now minus the wall-clock time already elapsed.
+      const epoch = epochNanos();
+      at = options.startTime < epoch ? options.startTime : epoch;
+      this.#startedAt = now - Number(epoch - at) / 1e6;
+    }
     // Skip building the event's objects when nobody listens to it.
-    if (state.size !== 0 && state.byEvent.has(names.start)) {
-      dispatch(names.start, { ...measurements, system_time: epochNanos() }, { ...this.#meta });
+    if (state.size !== 0 && state.byEvent.has(start)) {
+      dispatch(start, { ...measurements, system_time: at ?? epochNanos() }, { ...this.#meta });
     }
   }
 

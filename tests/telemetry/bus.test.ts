@@ -130,6 +130,25 @@ describe("telemetry bus", () => {
     assert.equal(seen[0].md.span_token, seen[1].md.span_token);
   });
 
+  it("startSpan() takes a custom start name and a start time: the start carries it, the duration counts from it", () => {
+    const seen = collect("t6b", [Events.approvalRequested, Events.approvalApproved]);
+    const startedAt = BigInt(Date.now() - 250) * 1_000_000n;
+    const span = startSpan("codex.approval", { call_id: "c1" }, {}, {
+      start: Events.approvalRequested,
+      startTime: startedAt,
+    });
+    span.stop({}, { source: "user" }, Events.approvalApproved);
+    assert.deepEqual(seen.map((s) => s.name), [Events.approvalRequested, Events.approvalApproved]);
+    assert.equal(seen[0].m.system_time, startedAt);
+    assert.equal(seen[0].md.span_token, seen[1].md.span_token);
+    const ms = seen[1].m.duration_ms!;
+    assert.ok(ms >= 249 && ms < 1000, `duration_ms ${ms} should count from the given start (~250 ms)`);
+    // A start time in the future is clamped to now: durations never go negative.
+    const later = startSpan("codex.approval", {}, {}, { start: Events.approvalRequested, startTime: BigInt(Date.now() + 60_000) * 1_000_000n });
+    later.stop({}, {}, Events.approvalApproved);
+    assert.ok(seen[3].m.duration_ms! >= 0 && seen[3].m.duration_ms! < 50);
+  });
+
   it("a handler that throws is detached with a warning and never breaks the caller", () => {
     const warnings: string[] = [];
     const previous = setWarningSink((line) => warnings.push(line));

@@ -8,7 +8,7 @@
  * portable path alone. Typed with local structural types, so this file compiles without `bun-types`.
  * @module
  */
-import type { AsciiAccelerator } from "../../jsonl/ascii-runs.ts";
+import type { AsciiAccelerator } from "../jsonl-accelerator.ts";
 import { builtinModule } from "../builtin.ts";
 
 /** What `Bun.JSONL.parseChunk` returns. */

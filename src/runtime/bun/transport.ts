@@ -2,8 +2,7 @@
  * mTLS transport for Bun: its `fetch` accepts `tls: { cert, key, ca }`.
  * @module
  */
-import type { FetchLike } from "../../export/otlp-http-exporter.ts";
-import type { TlsFiles } from "../node/transport.ts";
+import type { FetchLike, TlsOptions } from "../../base/fetch.ts";
 
 /**
  * Whether this is Bun.
@@ -28,7 +27,7 @@ const text = (v: Uint8Array | string | undefined): string | undefined =>
  * const f = bunTlsFetch({ cert: "...", key: "...", ca: "..." });
  * ```
  */
-export function bunTlsFetch(tls: TlsFiles): FetchLike {
+export function bunTlsFetch(tls: TlsOptions): FetchLike {
   const opts: Record<string, string> = {};
   const cert = text(tls.cert);
   const key = text(tls.key);

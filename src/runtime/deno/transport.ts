@@ -3,8 +3,7 @@
  * `client`. Certificates must be X.509 v3 (rustls rejects v1).
  * @module
  */
-import type { FetchLike } from "../../export/otlp-http-exporter.ts";
-import type { TlsFiles } from "../node/transport.ts";
+import type { FetchLike, TlsOptions } from "../../base/fetch.ts";
 
 interface DenoHttp {
   createHttpClient?(options: { cert?: string; key?: string; caCerts?: string[] }): { close(): void };
@@ -34,7 +33,7 @@ const text = (v: Uint8Array | string | undefined): string | undefined =>
  * const f = denoTlsFetch({ cert: "...", key: "...", ca: "..." });
  * ```
  */
-export function denoTlsFetch(tls: TlsFiles): FetchLike & { close(): void } {
+export function denoTlsFetch(tls: TlsOptions): FetchLike & { close(): void } {
   const deno = (globalThis as { Deno?: DenoHttp }).Deno;
   if (typeof deno?.createHttpClient !== "function") throw new Error("Deno.createHttpClient is not available");
   const opts: { cert?: string; key?: string; caCerts?: string[] } = {};

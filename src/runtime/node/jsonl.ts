@@ -17,7 +17,7 @@
  * ASCII run as the consumer asks keeps survivors near zero on both paths (+6.5 MB).
  * @module
  */
-import type { AsciiAccelerator } from "../../jsonl/ascii-runs.ts";
+import type { AsciiAccelerator } from "../jsonl-accelerator.ts";
 import { builtinModule } from "../builtin.ts";
 
 interface BufferModule {

@@ -4,18 +4,9 @@
  * the one built into the running Node).
  * @module
  */
-import type { FetchLike } from "../../export/otlp-http-exporter.ts";
+import type { FetchLike, TlsOptions } from "../../base/fetch.ts";
 import { builtinModule } from "../builtin.ts";
 
-/** Client TLS material (PEM bytes or text). */
-export interface TlsFiles {
-  /** Client certificate chain. */
-  cert?: Uint8Array | string;
-  /** Client private key. */
-  key?: Uint8Array | string;
-  /** CA bundle trusted for the server. */
-  ca?: Uint8Array | string;
-}
 
 interface IncomingMessage {
   statusCode?: number;
@@ -70,7 +61,7 @@ const decoder = (v: Uint8Array | string | undefined): string | undefined =>
  * const f = nodeTlsFetch({ cert: "-----BEGIN CERTIFICATE-----...", key: "...", ca: "..." });
  * ```
  */
-export function nodeTlsFetch(tls: TlsFiles): FetchLike {
+export function nodeTlsFetch(tls: TlsOptions): FetchLike {
   const mods = nodeHttps();
   if (mods === undefined) throw new Error("node:https is not available on this runtime");
   const cert = decoder(tls.cert);

@@ -1,7 +1,6 @@
 /**
- * The `Telemetry` namespace object: the bus (`attach`, `detach`, `emit`, the default logger) and
- * `configure(options)`, which builds the span pipeline (tracer → processor → exporter) from
- * options and environment and swaps it cleanly when called again.
+ * The telemetry pipeline: `configure(options)` builds tracer → processor → exporter from options
+ * and environment, reports status, and swaps the pipeline cleanly when called again.
  * @module
  */
 import { ConfigError, displayEndpoint, resolveConfig } from "../config/config.ts";
@@ -12,16 +11,15 @@ import type { SpanExporter } from "../export/exporter.ts";
 import { memoryExporter } from "../export/memory-exporter.ts";
 import type { MemoryExporter } from "../export/memory-exporter.ts";
 import { otlpHttpExporter } from "../export/otlp-http-exporter.ts";
-import type { FetchLike } from "../export/otlp-http-exporter.ts";
-import { tlsFetch } from "../export/tls-transport.ts";
+import type { FetchLike } from "../base/fetch.ts";
+import { tlsFetch } from "../runtime/tls-fetch.ts";
 import { onBeforeExit, runtimeEnv } from "../runtime/env.ts";
 import { traceEvents } from "../tracing/instrumentation.ts";
 import type { EventTracing } from "../tracing/instrumentation.ts";
 import { createTracer } from "../tracing/tracer.ts";
 import type { Tracer } from "../tracing/tracer.ts";
-import { attach, attachMany, detach, emit } from "./bus.ts";
-import { Events } from "./events.ts";
-import { attachDefaultLogger, detachDefaultLogger } from "./logger.ts";
+import { emit } from "../telemetry/bus.ts";
+import { Events } from "../telemetry/events.ts";
 
 /** What `status()` reports (no header values, no credentials in the endpoint). */
 export interface TelemetryStatus {
@@ -99,7 +97,7 @@ function report(problem: ConfigError, warn: (message: string) => void): void {
  * @throws {ConfigError} Only with `strict: true`; otherwise problems become warnings.
  * @example Local verification with the in-memory exporter
  * ```ts
- * import { configure } from "./telemetry.ts";
+ * import { configure } from "./configure.ts";
  * const telemetry = configure({ env: { CODEX_OTLP_ENDPOINT: "memory://local" } });
  * await telemetry.flush();
  * console.log(telemetry.memory?.finished().length);
@@ -233,33 +231,3 @@ export function configure(options: TelemetryOptions = {}): TelemetryHandle {
 export function currentTelemetry(): TelemetryHandle | undefined {
   return current;
 }
-
-/**
- * The telemetry namespace: bus functions plus `configure`.
- *
- * @example
- * ```ts
- * import { Telemetry } from "./telemetry.ts";
- * Telemetry.attach("my-log", "codex.thread.stop", (_n, m) => console.log(m.duration_ms));
- * Telemetry.detach("my-log");
- * ```
- */
-export const Telemetry: {
-  readonly attach: typeof attach;
-  readonly attachMany: typeof attachMany;
-  readonly detach: typeof detach;
-  readonly emit: typeof emit;
-  readonly attachDefaultLogger: typeof attachDefaultLogger;
-  readonly detachDefaultLogger: typeof detachDefaultLogger;
-  readonly configure: typeof configure;
-  readonly current: typeof currentTelemetry;
-} = Object.freeze({
-  attach,
-  attachMany,
-  detach,
-  emit,
-  attachDefaultLogger,
-  detachDefaultLogger,
-  configure,
-  current: currentTelemetry,
-});

@@ -3,11 +3,10 @@
  * option, else `node:https`. Runtime modules are reached only by feature detection.
  * @module
  */
-import type { FetchLike } from "./otlp-http-exporter.ts";
-import { bunTlsFetch, isBun } from "../runtime/bun/transport.ts";
-import { denoTlsFetch, hasDenoHttpClient } from "../runtime/deno/transport.ts";
-import { hasNodeHttps, nodeTlsFetch } from "../runtime/node/transport.ts";
-import type { TlsFiles } from "../runtime/node/transport.ts";
+import type { FetchLike, TlsOptions } from "../base/fetch.ts";
+import { bunTlsFetch, isBun } from "./bun/transport.ts";
+import { denoTlsFetch, hasDenoHttpClient } from "./deno/transport.ts";
+import { hasNodeHttps, nodeTlsFetch } from "./node/transport.ts";
 
 /**
  * A `fetch`-like function presenting the given client certificate, or `undefined` where the
@@ -17,15 +16,14 @@ import type { TlsFiles } from "../runtime/node/transport.ts";
  * @returns The transport.
  * @example
  * ```ts
- * import { tlsFetch } from "./tls-transport.ts";
+ * import { tlsFetch } from "./tls-fetch.ts";
  * const f = tlsFetch({ ca: "-----BEGIN CERTIFICATE-----..." });
  * ```
  */
-export function tlsFetch(tls: TlsFiles): FetchLike | undefined {
+export function tlsFetch(tls: TlsOptions): FetchLike | undefined {
   if (hasDenoHttpClient()) return denoTlsFetch(tls);
   if (isBun()) return bunTlsFetch(tls);
   if (hasNodeHttps()) return nodeTlsFetch(tls);
   return undefined;
 }
 
-export type { TlsFiles };

@@ -1,12 +1,24 @@
 /**
- * The process side of a run: finding the `codex` binary, waiting on a child with interrupts
- * (abort, inactivity timeout, `Codex.stop`), and tearing it down (SIGTERM, SIGKILL after a grace
- * period, then a sweep of its process group).
+ * The process side of a run, shared by the transports: finding the `codex` binary, waiting with
+ * interrupts (abort, inactivity timeout, `Codex.stop`), and tearing a child down (SIGTERM, SIGKILL
+ * after a grace period, then a sweep of its process group).
  * @module
  */
 import { fsSeam } from "../runtime/fs.ts";
 import type { SpawnedProcess } from "../runtime/spawner.ts";
-import { CodexExecError } from "./errors.ts";
+import { CodexExecError } from "../base/errors.ts";
+
+/** Where running CLI processes are registered for `Codex.stop(pid)`. */
+export interface RunRegistry {
+  /**
+   * Registers a running CLI.
+   *
+   * @param pid Its process id.
+   * @param stop Ends it.
+   * @returns The unregister function.
+   */
+  register(pid: number, stop: () => Promise<void>): () => void;
+}
 
 /** Why a run was interrupted. */
 export type InterruptReason = "aborted" | "timeout" | "stopped";
