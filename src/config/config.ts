@@ -1,61 +1,28 @@
 /**
- * Export configuration (SPEC §4): explicit options first, then the explicit `env` record, then the
+ * Export configuration (SPEC §4) as a table: each setting is declared once (option, environment
+ * variables in precedence order, parser, default); per-signal settings (traces, metrics, logs) are
+ * rows generated per signal. Explicit options first, then the explicit `env` record, then the
  * runtime's environment; the `CODEX_OTLP_*` names and the standard `OTEL_*` fallbacks. Bad values
  * become {@link ConfigError}s that name the variable (never its value when it may be a secret);
  * `Telemetry.configure` reports them as warnings instead of throwing into the host.
  * @module
  */
-import type { BatchOptions } from "../export/batch-processor.ts";
-import type { SpanExporter } from "../export/exporter.ts";
 import { base64 } from "../base/base64.ts";
 import type { FetchLike, TlsOptions } from "../base/fetch.ts";
+import type { BatchOptions } from "../export/batch-processor.ts";
+import type { SpanExporter } from "../export/exporter.ts";
+import type { OtlpSignal } from "../export/otlp-http.ts";
 import { readFileSyncBytes } from "../runtime/read-file.ts";
 import { buildResource, parseResourceAttributes } from "../tracing/resource.ts";
 import { DEFAULT_SAMPLER, samplerFromEnv } from "../tracing/sampler.ts";
 import type { Sampler } from "../tracing/sampler.ts";
 import type { SpanLimits } from "../tracing/span.ts";
 import type { Attributes } from "../tracing/span-record.ts";
+import { ConfigError, flag, nonNegative, oneOf, SettingsReader } from "./settings.ts";
+import type { Setting } from "./settings.ts";
 
-/** Codes of {@link ConfigError}. */
-export type ConfigErrorCode =
-  | "invalid_boolean"
-  | "invalid_url"
-  | "missing_endpoint"
-  | "invalid_header"
-  | "unreadable_file"
-  | "incomplete_tls"
-  | "invalid_number"
-  | "invalid_value";
-
-/**
- * A configuration problem, naming the variable or option at fault.
- *
- * @example
- * ```ts
- * import { ConfigError } from "./config.ts";
- * const e = new ConfigError("invalid_boolean", "CODEX_OTLP_ENABLE", "CODEX_OTLP_ENABLE must be 1/true/yes/on or 0/false/no/off");
- * e.variable; // "CODEX_OTLP_ENABLE"
- * ```
- */
-export class ConfigError extends Error {
-  /** Stable code. */
-  readonly code: ConfigErrorCode;
-  /** The environment variable or option at fault. */
-  readonly variable: string;
-  /**
-   * Creates the error.
-   *
-   * @param code Stable code.
-   * @param variable The variable or option name.
-   * @param message What is wrong and how to fix it.
-   */
-  constructor(code: ConfigErrorCode, variable: string, message: string) {
-    super(message);
-    this.name = "ConfigError";
-    this.code = code;
-    this.variable = variable;
-  }
-}
+export { ConfigError } from "./settings.ts";
+export type { ConfigErrorCode } from "./settings.ts";
 
 /** Options of `Telemetry.configure`. */
 export interface TelemetryOptions {
@@ -95,13 +62,9 @@ export interface TelemetryOptions {
   strict?: boolean;
 }
 
-/** The configuration in effect. */
-export interface ResolvedConfig {
-  /** Whether spans are built and exported. */
-  enabled: boolean;
-  /** `otlp-http`, `memory`, `custom` or `none`. */
-  exporterKind: "otlp-http" | "memory" | "custom" | "none";
-  /** Full traces URL (or the `memory://` URL). */
+/** How one signal is sent: its URL, headers, compression, deadline and TLS. */
+export interface SignalConfig {
+  /** Full URL of the signal (`…/v1/traces`, `…/v1/metrics`, `…/v1/logs`), or the `memory://` URL. */
   endpoint?: string;
   /** Where the endpoint came from (option or variable name). */
   endpointSource?: string;
@@ -111,6 +74,18 @@ export interface ResolvedConfig {
   compression: "gzip" | "none";
   /** Export deadline, ms. */
   timeoutMs: number;
+  /** TLS material, when configured. */
+  tls?: TlsOptions;
+}
+
+/** The configuration in effect. The top-level endpoint, headers, compression, deadline and TLS are the traces signal's. */
+export interface ResolvedConfig extends SignalConfig {
+  /** Whether spans are built and exported. */
+  enabled: boolean;
+  /** `otlp-http`, `memory`, `custom` or `none`. */
+  exporterKind: "otlp-http" | "memory" | "custom" | "none";
+  /** Each signal's transport settings (`traces` is the same as the top level). */
+  signals: Record<OtlpSignal, SignalConfig>;
   /** Batch settings. */
   batch: BatchOptions;
   /** Span limits. */
@@ -119,12 +94,7 @@ export interface ResolvedConfig {
   sampler: Sampler;
   /** Resource attributes. */
   resource: Attributes;
-  /** TLS material, when configured. */
-  tls?: TlsOptions;
 }
-
-const TRUE = new Set(["1", "true", "yes", "on"]);
-const FALSE = new Set(["0", "false", "no", "off"]);
 
 /**
  * Parses the `k=v` header list of `CODEX_OTLP_HEADERS` / `OTEL_EXPORTER_OTLP_HEADERS` (split on
@@ -163,6 +133,35 @@ export function parseHeaders(value: string, variable: string): { headers: Record
 }
 
 /**
+ * Turns a configured endpoint into the URL of a signal: a base URL gets `/v1/<signal>` appended, a
+ * signal-specific one is used as is, and a base already ending in `/v1/traces|metrics|logs` gets
+ * that suffix replaced.
+ *
+ * @param value Endpoint text.
+ * @param specific `true` for `…_<SIGNAL>_ENDPOINT` variables (used as is).
+ * @param signal The signal. @default "traces"
+ * @returns The URL, or `undefined` when invalid.
+ * @example
+ * ```ts
+ * import { signalUrl } from "./config.ts";
+ * signalUrl("http://localhost:4318", false, "metrics"); // "http://localhost:4318/v1/metrics"
+ * ```
+ */
+export function signalUrl(value: string, specific: boolean, signal: OtlpSignal = "traces"): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    return undefined;
+  }
+  if (url.protocol === "memory:" || url.protocol === "pid:") return value.trim();
+  if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+  if (specific) return url.href;
+  url.pathname = url.pathname.replace(/\/+$/, "").replace(/\/v1\/(traces|metrics|logs)$/, "") + `/v1/${signal}`;
+  return url.href;
+}
+
+/**
  * Turns a configured endpoint into the traces URL.
  *
  * @param value Endpoint text.
@@ -175,17 +174,7 @@ export function parseHeaders(value: string, variable: string): { headers: Record
  * ```
  */
 export function tracesUrl(value: string, tracesSpecific: boolean): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    return undefined;
-  }
-  if (url.protocol === "memory:" || url.protocol === "pid:") return value.trim();
-  if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
-  if (tracesSpecific || url.pathname.endsWith("/v1/traces")) return url.href;
-  url.pathname = url.pathname.replace(/\/+$/, "") + "/v1/traces";
-  return url.href;
+  return signalUrl(value, tracesSpecific, "traces");
 }
 
 /**
@@ -207,6 +196,165 @@ export function displayEndpoint(endpoint: string | undefined): string | undefine
   }
 }
 
+// ---- the table ----
+
+const ENABLE: Setting<boolean> = { env: ["CODEX_OTLP_ENABLE"], parse: flag("telemetry export stays off") };
+const TIMEOUT_DEFAULT = 10_000;
+
+/** The per-signal rows of `traces`, `metrics` or `logs`. */
+// deno-lint-ignore explicit-function-return-type
+function signalRows(signal: OtlpSignal) {
+  const S = signal.toUpperCase();
+  const otlp = (name: string): string[] => [`OTEL_EXPORTER_OTLP_${S}_${name}`, `OTEL_EXPORTER_OTLP_${name}`];
+  return {
+    /** `[source, value, used as is]`, highest precedence first (the option is read before these). */
+    endpoints: [
+      ["CODEX_OTLP_ENDPOINT", false],
+      [`OTEL_EXPORTER_OTLP_${S}_ENDPOINT`, true],
+      ["OTEL_EXPORTER_OTLP_ENDPOINT", false],
+    ] as const,
+    /** Merged in this order, later ones winning (the option last). */
+    headers: ["OTEL_EXPORTER_OTLP_HEADERS", `OTEL_EXPORTER_OTLP_${S}_HEADERS`, "CODEX_OTLP_HEADERS"],
+    compression: {
+      env: otlp("COMPRESSION"),
+      parse: oneOf(["gzip", "none"] as const, "sending uncompressed"),
+    } satisfies Setting<"gzip" | "none">,
+    timeout: { env: otlp("TIMEOUT"), parse: nonNegative } satisfies Setting<number>,
+    cert: ["CODEX_OTLP_CERTFILE", ...otlp("CLIENT_CERTIFICATE")],
+    key: ["CODEX_OTLP_KEYFILE", ...otlp("CLIENT_KEY")],
+    ca: ["CODEX_OTLP_CACERTFILE", "CODEX_OTLP_CA_CERTFILE", ...otlp("CERTIFICATE")],
+  };
+}
+
+/** Numeric settings: `[field, variables…]`, each set only when present (the option wins). */
+const BATCH: readonly (readonly [keyof BatchOptions, ...string[]])[] = [
+  ["maxQueueSize", "OTEL_BSP_MAX_QUEUE_SIZE"],
+  ["maxExportBatchSize", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"],
+  ["scheduledDelayMillis", "OTEL_BSP_SCHEDULE_DELAY"],
+  ["exportTimeoutMillis", "OTEL_BSP_EXPORT_TIMEOUT"],
+];
+const SPAN_LIMITS: readonly (readonly [keyof SpanLimits, ...string[]])[] = [
+  ["attributeCountLimit", "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT"],
+  ["eventCountLimit", "OTEL_SPAN_EVENT_COUNT_LIMIT"],
+  ["linkCountLimit", "OTEL_SPAN_LINK_COUNT_LIMIT"],
+  ["attributeValueLengthLimit", "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"],
+];
+
+const ROWS = { traces: signalRows("traces"), metrics: signalRows("metrics"), logs: signalRows("logs") };
+
+function numbers<T>(r: SettingsReader, rows: readonly (readonly [keyof T, ...string[]])[], own: T | undefined): T {
+  const out = {} as T;
+  for (const [key, ...env] of rows) {
+    const { value } = r.read({ env, parse: nonNegative }, undefined);
+    if (value !== undefined) out[key] = value as T[keyof T];
+  }
+  return Object.assign(out as object, own) as T;
+}
+
+/** The endpoint of a signal: the option, then the variables in order; a bad URL is reported and skipped. */
+function endpointOf(
+  r: SettingsReader,
+  option: string | undefined,
+  signal: OtlpSignal,
+): { endpoint?: string; source?: string } {
+  const candidates: [string, string | undefined, boolean][] = [["endpoint", option, false]];
+  for (const [name, specific] of ROWS[signal].endpoints) candidates.push([name, r.get(name), specific]);
+  for (const [source, value, specific] of candidates) {
+    if (value === undefined || value.trim() === "") continue;
+    const url = signalUrl(value, specific, signal);
+    if (url !== undefined) return { endpoint: url, source };
+    r.problem(new ConfigError("invalid_url", source, `${source} is not an http(s):// or memory:// URL; set it to e.g. http://localhost:4318`));
+  }
+  return {};
+}
+
+/** Headers: OTEL generic < OTEL per signal < CODEX < option; URL credentials become Basic auth. */
+function headersOf(r: SettingsReader, signal: OtlpSignal, own: Record<string, string> | undefined, endpoint: string | undefined): {
+  headers: Record<string, string>;
+  endpoint: string | undefined;
+} {
+  const headers: Record<string, string> = {};
+  for (const name of ROWS[signal].headers) {
+    const v = r.get(name);
+    if (v === undefined) continue;
+    const parsed = parseHeaders(v, name);
+    Object.assign(headers, parsed.headers);
+    for (const p of parsed.problems) r.problem(p);
+  }
+  for (const [k, v] of Object.entries(own ?? {})) headers[k.toLowerCase()] = v;
+  // fetch refuses URLs with credentials: move them into a Basic authorization header.
+  if (endpoint !== undefined && !/^(memory|pid):/i.test(endpoint)) {
+    const u = new URL(endpoint);
+    if (u.username !== "" || u.password !== "") {
+      if (headers.authorization === undefined) {
+        const user = decodeURIComponent(u.username);
+        const pass = decodeURIComponent(u.password);
+        headers.authorization = "Basic " + base64(new TextEncoder().encode(`${user}:${pass}`));
+      }
+      u.username = "";
+      u.password = "";
+      endpoint = u.href;
+    }
+  }
+  return { headers, endpoint };
+}
+
+/** TLS files of a signal, each file read once however many signals name it. */
+function tlsOf(r: SettingsReader, signal: OtlpSignal, files: Map<string, Uint8Array | undefined>): TlsOptions | undefined {
+  const rows = ROWS[signal];
+  const read = (names: readonly string[]): Uint8Array | undefined => {
+    const found = r.first(names);
+    if (found === undefined) return undefined;
+    if (files.has(found[1])) return files.get(found[1]);
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = readFileSyncBytes(found[1]);
+    } catch (error) {
+      const why = (error as { code?: string }).code ?? (error as Error).message;
+      r.problem(new ConfigError("unreadable_file", found[0], `${found[0]}: cannot read ${found[1]} (${why}); export continues without it`));
+    }
+    files.set(found[1], bytes);
+    return bytes;
+  };
+  const cert = read(rows.cert);
+  const key = read(rows.key);
+  const ca = read(rows.ca);
+  if ((cert === undefined) !== (key === undefined)) {
+    const missing = cert === undefined ? "CODEX_OTLP_CERTFILE" : "CODEX_OTLP_KEYFILE";
+    r.problem(new ConfigError("incomplete_tls", missing, `a client certificate needs both CODEX_OTLP_CERTFILE and CODEX_OTLP_KEYFILE; ${missing} is missing or unreadable, so no client certificate is sent`));
+  }
+  if (cert === undefined && key === undefined && ca === undefined) return undefined;
+  const tls: TlsOptions = {};
+  if (cert !== undefined && key !== undefined) {
+    tls.cert = cert;
+    tls.key = key;
+  }
+  if (ca !== undefined) tls.ca = ca;
+  return tls;
+}
+
+/** Everything about sending one signal. */
+function signalConfig(
+  r: SettingsReader,
+  options: TelemetryOptions,
+  signal: OtlpSignal,
+  readTls: boolean,
+  files: Map<string, Uint8Array | undefined>,
+): SignalConfig {
+  const rows = ROWS[signal];
+  const found = endpointOf(r, options.endpoint, signal);
+  const { headers, endpoint } = headersOf(r, signal, options.headers, found.endpoint);
+  const compression = options.compression ?? r.read(rows.compression, "none" as const).value;
+  const timeoutMs = options.timeoutMs ?? r.read(rows.timeout, TIMEOUT_DEFAULT).value;
+  const out: SignalConfig = { headers, compression, timeoutMs };
+  if (endpoint !== undefined) out.endpoint = endpoint;
+  if (found.source !== undefined) out.endpointSource = found.source;
+  // Explicit contents win; files from the environment otherwise (only read when exporting over HTTP).
+  const tls = options.tls ?? (readTls ? tlsOf(r, signal, files) : undefined);
+  if (tls !== undefined) out.tls = tls;
+  return out;
+}
+
 /**
  * Resolves options and environment into the configuration in effect.
  *
@@ -225,212 +373,65 @@ export function resolveConfig(
   options: TelemetryOptions,
   runtime: Record<string, string | undefined>,
 ): { config: ResolvedConfig; problems: ConfigError[] } {
-  const problems: ConfigError[] = [];
-  const get = (name: string): string | undefined => {
-    const own = options.env?.[name];
-    if (own !== undefined && own.trim() !== "") return own.trim();
-    const r = options.readRuntimeEnv === false ? undefined : runtime[name];
-    return r !== undefined && r.trim() !== "" ? r.trim() : undefined;
-  };
-  const first = (...names: string[]): [string, string] | undefined => {
-    for (const n of names) {
-      const v = get(n);
-      if (v !== undefined) return [n, v];
-    }
-    return undefined;
-  };
-  const numberVar = (names: string[], fallback: number | undefined): number | undefined => {
-    const found = first(...names);
-    if (found === undefined) return fallback;
-    const n = Number(found[1]);
-    if (!Number.isFinite(n) || n < 0) {
-      problems.push(new ConfigError("invalid_number", found[0], `${found[0]} must be a non-negative number; got ${JSON.stringify(found[1])}; using the default`));
-      return fallback;
-    }
-    return n;
-  };
+  const r = new SettingsReader(options.env, options.readRuntimeEnv === false ? undefined : runtime);
 
-  // enabled
-  let enabled: boolean | undefined = options.enabled;
-  if (enabled === undefined) {
-    const flag = get("CODEX_OTLP_ENABLE");
-    if (flag !== undefined) {
-      const f = flag.toLowerCase();
-      if (TRUE.has(f)) enabled = true;
-      else if (FALSE.has(f)) enabled = false;
-      else {
-        problems.push(new ConfigError("invalid_boolean", "CODEX_OTLP_ENABLE", `CODEX_OTLP_ENABLE must be one of 1/true/yes/on or 0/false/no/off; got ${JSON.stringify(flag)}; telemetry export stays off`));
-        enabled = false;
-      }
-    }
-  }
-  if (enabled === undefined && get("OTEL_SDK_DISABLED")?.toLowerCase() === "true") enabled = false;
+  let enabled: boolean | undefined = options.enabled ?? r.read(ENABLE, undefined).value;
+  if (enabled === undefined && r.get("OTEL_SDK_DISABLED")?.toLowerCase() === "true") enabled = false;
 
-  // endpoint
-  let endpoint: string | undefined;
-  let endpointSource: string | undefined;
-  const candidates: [string, string | undefined, boolean][] = [
-    ["endpoint", options.endpoint, false],
-    ["CODEX_OTLP_ENDPOINT", get("CODEX_OTLP_ENDPOINT"), false],
-    ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), true],
-    ["OTEL_EXPORTER_OTLP_ENDPOINT", get("OTEL_EXPORTER_OTLP_ENDPOINT"), false],
-  ];
-  for (const [source, value, specific] of candidates) {
-    if (value === undefined || value.trim() === "") continue;
-    const url = tracesUrl(value, specific);
-    if (url === undefined) {
-      problems.push(new ConfigError("invalid_url", source, `${source} is not an http(s):// or memory:// URL; set it to e.g. http://localhost:4318`));
-      continue;
-    }
-    endpoint = url;
-    endpointSource = source;
-    break;
-  }
-  const memory = endpoint !== undefined && /^(memory|pid):/i.test(endpoint);
-  if (enabled === undefined) {
-    // An explicit exporter or endpoint option, or a memory:// endpoint, is a clear request to trace.
-    enabled = options.exporter !== undefined || options.endpoint !== undefined || memory;
-  }
+  // The traces endpoint decides the exporter; TLS files are read once that is known to be HTTP.
+  const traceEndpoint = endpointOf(r, options.endpoint, "traces").endpoint;
+  const memory = traceEndpoint !== undefined && /^(memory|pid):/i.test(traceEndpoint);
+  // An explicit exporter or endpoint option, or a memory:// endpoint, is a clear request to trace.
+  enabled ??= options.exporter !== undefined || options.endpoint !== undefined || memory;
   let exporterKind: ResolvedConfig["exporterKind"] = "none";
   if (enabled) {
     if (options.exporter !== undefined) exporterKind = options.exporter.kind === "memory" ? "memory" : "custom";
     else if (memory) exporterKind = "memory";
-    else if (endpoint !== undefined) exporterKind = "otlp-http";
-    else {
-      problems.push(new ConfigError("missing_endpoint", "CODEX_OTLP_ENDPOINT", "telemetry export is enabled but no endpoint is set: set CODEX_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_ENDPOINT), e.g. http://localhost:4318; nothing will be exported"));
-      enabled = false;
-    }
+    else if (traceEndpoint !== undefined) exporterKind = "otlp-http";
+  }
+  const files = new Map<string, Uint8Array | undefined>();
+  const signals = {} as Record<OtlpSignal, SignalConfig>;
+  for (const signal of ["traces", "metrics", "logs"] as const) {
+    signals[signal] = signalConfig(r, options, signal, exporterKind === "otlp-http", files);
+  }
+  if (enabled && exporterKind === "none") {
+    r.problem(new ConfigError("missing_endpoint", "CODEX_OTLP_ENDPOINT", "telemetry export is enabled but no endpoint is set: set CODEX_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_ENDPOINT), e.g. http://localhost:4318; nothing will be exported"));
+    enabled = false;
   }
 
-  // headers: OTEL generic < OTEL traces < CODEX < option
-  const headers: Record<string, string> = {};
-  for (const name of ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "CODEX_OTLP_HEADERS"]) {
-    const v = get(name);
-    if (v === undefined) continue;
-    const parsed = parseHeaders(v, name);
-    Object.assign(headers, parsed.headers);
-    problems.push(...parsed.problems);
-  }
-  for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
-  // fetch refuses URLs with credentials: move them into a Basic authorization header.
-  if (endpoint !== undefined && !memory) {
-    const u = new URL(endpoint);
-    if (u.username !== "" || u.password !== "") {
-      if (headers.authorization === undefined) {
-        const user = decodeURIComponent(u.username);
-        const pass = decodeURIComponent(u.password);
-        headers.authorization = "Basic " + base64(new TextEncoder().encode(`${user}:${pass}`));
-      }
-      u.username = "";
-      u.password = "";
-      endpoint = u.href;
-    }
-  }
-
-  // compression
-  let compression: "gzip" | "none" = "none";
-  if (options.compression !== undefined) compression = options.compression;
-  else {
-    const c = first("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION");
-    if (c !== undefined) {
-      const v = c[1].toLowerCase();
-      if (v === "gzip" || v === "none") compression = v;
-      else problems.push(new ConfigError("invalid_value", c[0], `${c[0]} must be gzip or none; got ${JSON.stringify(c[1])}; sending uncompressed`));
-    }
-  }
-
-  const timeoutMs = options.timeoutMs ??
-    numberVar(["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"], 10_000) ?? 10_000;
-
-  // Numeric settings from the environment, set only when present; the options win.
-  const numbers = <T>(vars: readonly (readonly [keyof T, ...string[]])[], own: T | undefined): T => {
-    const out = {} as T;
-    for (const [key, ...names] of vars) {
-      const n = numberVar(names, undefined);
-      if (n !== undefined) out[key] = n as T[keyof T];
-    }
-    return Object.assign(out as object, own) as T;
-  };
-  const batch = numbers<BatchOptions>([
-    ["maxQueueSize", "OTEL_BSP_MAX_QUEUE_SIZE"],
-    ["maxExportBatchSize", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"],
-    ["scheduledDelayMillis", "OTEL_BSP_SCHEDULE_DELAY"],
-    ["exportTimeoutMillis", "OTEL_BSP_EXPORT_TIMEOUT"],
-  ], options.batch);
-  const spanLimits = numbers<SpanLimits>([
-    ["attributeCountLimit", "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT"],
-    ["eventCountLimit", "OTEL_SPAN_EVENT_COUNT_LIMIT"],
-    ["linkCountLimit", "OTEL_SPAN_LINK_COUNT_LIMIT"],
-    ["attributeValueLengthLimit", "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"],
-  ], options.spanLimits);
+  const batch = numbers<BatchOptions>(r, BATCH, options.batch);
+  const spanLimits = numbers<SpanLimits>(r, SPAN_LIMITS, options.spanLimits);
 
   let sampler = options.sampler;
   if (sampler === undefined) {
-    const name = get("OTEL_TRACES_SAMPLER");
-    const parsed = name === undefined ? {} : samplerFromEnv(name, get("OTEL_TRACES_SAMPLER_ARG"));
+    const name = r.get("OTEL_TRACES_SAMPLER");
+    const parsed = name === undefined ? {} : samplerFromEnv(name, r.get("OTEL_TRACES_SAMPLER_ARG"));
     if (parsed.error !== undefined) {
-      problems.push(new ConfigError("invalid_value", parsed.variable ?? "OTEL_TRACES_SAMPLER", `${parsed.error}; using parentbased_always_on`));
+      r.problem(new ConfigError("invalid_value", parsed.variable ?? "OTEL_TRACES_SAMPLER", `${parsed.error}; using parentbased_always_on`));
     }
     sampler = parsed.sampler ?? DEFAULT_SAMPLER;
   }
 
-  // resource
-  const ra = get("OTEL_RESOURCE_ATTRIBUTES");
-  const parsedRa = parseResourceAttributes(ra);
+  const parsedRa = parseResourceAttributes(r.get("OTEL_RESOURCE_ATTRIBUTES"));
   if (parsedRa.invalid.length > 0) {
-    problems.push(new ConfigError("invalid_value", "OTEL_RESOURCE_ATTRIBUTES", `OTEL_RESOURCE_ATTRIBUTES: ${parsedRa.invalid.length} entr${parsedRa.invalid.length === 1 ? "y is" : "ies are"} not key=value pairs and were skipped`));
+    r.problem(new ConfigError("invalid_value", "OTEL_RESOURCE_ATTRIBUTES", `OTEL_RESOURCE_ATTRIBUTES: ${parsedRa.invalid.length} entr${parsedRa.invalid.length === 1 ? "y is" : "ies are"} not key=value pairs and were skipped`));
   }
   const resource = buildResource({
     serviceName: options.serviceName,
     attributes: options.resourceAttributes,
-    envServiceName: get("OTEL_SERVICE_NAME"),
+    envServiceName: r.get("OTEL_SERVICE_NAME"),
     envResourceAttributes: parsedRa.attributes,
   });
 
-  // TLS: explicit contents win; files from the environment otherwise (only read when exporting over HTTP)
-  let tls: TlsOptions | undefined = options.tls;
-  if (tls === undefined && exporterKind === "otlp-http") {
-    const read = (names: string[]): Uint8Array | undefined => {
-      const found = first(...names);
-      if (found === undefined) return undefined;
-      try {
-        return readFileSyncBytes(found[1]);
-      } catch (error) {
-        const why = (error as { code?: string }).code ?? (error as Error).message;
-        problems.push(new ConfigError("unreadable_file", found[0], `${found[0]}: cannot read ${found[1]} (${why}); export continues without it`));
-        return undefined;
-      }
-    };
-    const cert = read(["CODEX_OTLP_CERTFILE", "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"]);
-    const key = read(["CODEX_OTLP_KEYFILE", "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "OTEL_EXPORTER_OTLP_CLIENT_KEY"]);
-    const ca = read(["CODEX_OTLP_CACERTFILE", "CODEX_OTLP_CA_CERTFILE", "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "OTEL_EXPORTER_OTLP_CERTIFICATE"]);
-    if ((cert === undefined) !== (key === undefined)) {
-      const missing = cert === undefined ? "CODEX_OTLP_CERTFILE" : "CODEX_OTLP_KEYFILE";
-      problems.push(new ConfigError("incomplete_tls", missing, `a client certificate needs both CODEX_OTLP_CERTFILE and CODEX_OTLP_KEYFILE; ${missing} is missing or unreadable, so no client certificate is sent`));
-    }
-    if (cert !== undefined || key !== undefined || ca !== undefined) {
-      tls = {};
-      if (cert !== undefined && key !== undefined) {
-        tls.cert = cert;
-        tls.key = key;
-      }
-      if (ca !== undefined) tls.ca = ca;
-    }
-  }
-
   const config: ResolvedConfig = {
+    ...signals.traces,
     enabled,
     exporterKind: enabled ? exporterKind : "none",
-    headers,
-    compression,
-    timeoutMs,
+    signals,
     batch,
     spanLimits,
     sampler,
     resource,
   };
-  if (endpoint !== undefined) config.endpoint = endpoint;
-  if (endpointSource !== undefined) config.endpointSource = endpointSource;
-  if (tls !== undefined) config.tls = tls;
-  return { config, problems };
+  return { config, problems: r.problems };
 }

@@ -59,6 +59,34 @@ describe("configuration", () => {
     assert.equal(both.config.endpointSource, "CODEX_OTLP_ENDPOINT");
   });
 
+  it("derives each signal's URL from the base endpoint, and a per-signal variable wins for its signal only", () => {
+    const { config } = resolve({
+      CODEX_OTLP_ENABLE: "1",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://h:4318/v1/traces",
+      OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: "http://logs:9/ingest",
+      OTEL_EXPORTER_OTLP_METRICS_HEADERS: "x-metrics=1",
+      OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: "750",
+      OTEL_EXPORTER_OTLP_LOGS_COMPRESSION: "gzip",
+    });
+    assert.equal(config.signals.traces.endpoint, "http://h:4318/v1/traces");
+    assert.equal(config.signals.metrics.endpoint, "http://h:4318/v1/metrics");
+    assert.equal(config.signals.logs.endpoint, "http://logs:9/ingest");
+    assert.equal(config.signals.logs.endpointSource, "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT");
+    assert.deepEqual(config.signals.metrics.headers, { "x-metrics": "1" });
+    assert.deepEqual(config.signals.traces.headers, {});
+    assert.equal(config.signals.metrics.timeoutMs, 750);
+    assert.equal(config.signals.traces.timeoutMs, 10_000);
+    assert.equal(config.signals.logs.compression, "gzip");
+    assert.equal(config.signals.traces.compression, "none");
+    // The top level is the traces signal.
+    assert.equal(config.endpoint, config.signals.traces.endpoint);
+  });
+
+  it("reports a bad variable that every signal reads once, not once per signal", () => {
+    const { problems } = resolve({ CODEX_OTLP_ENABLE: "1", CODEX_OTLP_ENDPOINT: "http://h", OTEL_EXPORTER_OTLP_TIMEOUT: "soon", CODEX_OTLP_HEADERS: "nopair" });
+    assert.deepEqual(codes(problems), ["invalid_header:CODEX_OTLP_HEADERS", "invalid_number:OTEL_EXPORTER_OTLP_TIMEOUT"]);
+  });
+
   it("selects the in-memory exporter for memory:// and pid:// endpoints", () => {
     assert.equal(resolve({ CODEX_OTLP_ENDPOINT: "memory://local" }).config.exporterKind, "memory");
     assert.equal(resolve({ CODEX_OTLP_ENABLE: "true", CODEX_OTLP_ENDPOINT: "pid://self" }).config.exporterKind, "memory");
