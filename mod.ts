@@ -1,8 +1,9 @@
 /**
- * An observability-first SDK for the Codex CLI: runs threads through `codex exec --json` on Node,
- * Bun and Deno, turns every thread, turn, item, tool call and approval into telemetry events and
- * spans, and exports them as OTLP/JSON with `fetch`. This entry point is edge-safe: it imports no
- * runtime module and bundles for browsers and workers.
+ * An observability-first SDK for the Codex CLI: runs threads through `codex exec --json` (or
+ * `codex app-server`) on Node, Bun and Deno, turns every thread, turn, item, tool call and approval
+ * into telemetry events and spans, and exports them as OTLP/JSON with `fetch`. This entry point
+ * is what applications call; the tools for building an export pipeline by hand are the `./export`
+ * entry. Edge-safe: it imports no runtime module and bundles for browsers and workers.
  *
  * @example Count thread stops
  * ```ts
@@ -15,47 +16,11 @@
  * @module
  */
 
-// telemetry
-export { Events, EVENT_NAMES } from "./src/telemetry/events.ts";
-export type { EventName, Handler, Measurements, Metadata, Usage } from "./src/telemetry/events.ts";
-export {
-  attach,
-  attachMany,
-  describeError,
-  detach,
-  emit,
-  hasHandlers,
-  listHandlers,
-  mergeMetadata,
-  setWarningSink,
-  startSpan,
-  TelemetryError,
-} from "./src/telemetry/bus.ts";
-export type { SpanHandle, SpanOptions } from "./src/telemetry/bus.ts";
-export { attachDefaultLogger, detachDefaultLogger, formatText } from "./src/telemetry/logger.ts";
-export type { LoggerOptions, LogLevel } from "./src/telemetry/logger.ts";
-export { isCredentialKey, REDACTED, redactMetadata } from "./src/telemetry/redact.ts";
-export { epochNanos } from "./src/telemetry/clock.ts";
-export { registerTraceEnv, releaseTraceEnv, traceEnvFor } from "./src/telemetry/propagation.ts";
-export type { TraceEnv } from "./src/telemetry/propagation.ts";
-export { SpanKind, StatusCode } from "./src/tracing/span-record.ts";
-export type {
-  AttributeValue,
-  Attributes,
-  SpanEventRecord,
-  SpanKindValue,
-  SpanLinkRecord,
-  SpanRecord,
-  StatusCodeValue,
-} from "./src/tracing/span-record.ts";
-
-// ---- thread runner (src/codex, src/runtime, src/jsonl, src/files) ----
+// ---- running threads ----
 export { Codex } from "./src/codex/codex.ts";
 export { Thread } from "./src/codex/thread.ts";
 export { CodexExecError } from "./src/base/errors.ts";
 export type { CodexExecErrorCode, CodexExecErrorDetails } from "./src/base/errors.ts";
-export { buildArgv, buildEnv, flattenConfig } from "./src/codex/args.ts";
-export type { ExecArgs } from "./src/codex/args.ts";
 export type {
   ApprovalDecision,
   ApprovalHandler,
@@ -76,7 +41,7 @@ export type {
   UserInput,
   WebSearchMode,
 } from "./src/codex/options.ts";
-export { isKnownEvent, KNOWN_EVENT_TYPES, normalizeEventType } from "./src/codex/events.ts";
+export { isKnownEvent } from "./src/codex/events.ts";
 export type {
   CompactionInfo,
   FinalResponse,
@@ -99,7 +64,7 @@ export type {
   TurnStatus,
   UnknownEvent,
 } from "./src/codex/events.ts";
-export { isKnownItem, KNOWN_ITEM_TYPES } from "./src/codex/items.ts";
+export { isKnownItem } from "./src/codex/items.ts";
 export type {
   AgentMessageItem,
   CommandExecutionItem,
@@ -117,46 +82,49 @@ export type {
   UnknownItem,
   WebSearchItem,
 } from "./src/codex/items.ts";
-export { createJsonlDecoder, decodeJsonl, MalformedLine } from "./src/jsonl/decoder.ts";
-export type { JsonlDecoder, JsonlDecoderOptions, JsonlRecord } from "./src/jsonl/decoder.ts";
-export { detectSpawner, runtimeName } from "./src/runtime/detect.ts";
+export { detectSpawner } from "./src/runtime/detect.ts";
 export type { ExitStatus, ProcessStdin, SpawnedProcess, Spawner, SpawnOptions } from "./src/runtime/spawner.ts";
-export { Files, sanitizeFileName } from "./src/files/files.ts";
+export { Files } from "./src/files/files.ts";
 export type { FilesBucket, FilesMetrics, FilesOptions, StagedFile, StageOptions } from "./src/files/files.ts";
 
-// ---- tracing and export (src/tracing, src/export, src/config) ----
+// ---- telemetry events ----
+export { Events, EVENT_NAMES } from "./src/telemetry/events.ts";
+export type { EventName, Handler, Measurements, Metadata, Usage } from "./src/telemetry/events.ts";
+export { attach, attachMany, detach, emit, hasHandlers, listHandlers, setWarningSink, startSpan, TelemetryError } from "./src/telemetry/bus.ts";
+export type { SpanHandle, SpanOptions } from "./src/telemetry/bus.ts";
+export { attachDefaultLogger, detachDefaultLogger } from "./src/telemetry/logger.ts";
+export type { LoggerOptions, LogLevel } from "./src/telemetry/logger.ts";
+export { REDACTED, redactMetadata } from "./src/telemetry/redact.ts";
+
+// ---- the pipeline: configure, status, local verification ----
 export { configure, currentTelemetry } from "./src/sdk/configure.ts";
 export { Telemetry } from "./src/sdk/telemetry.ts";
 export type { TelemetryHandle, TelemetryStatus } from "./src/sdk/configure.ts";
-export { ConfigError, displayEndpoint, parseHeaders, resolveConfig, tracesUrl } from "./src/config/config.ts";
-export type { ConfigErrorCode, ResolvedConfig, TelemetryOptions } from "./src/config/config.ts";
-export type { TlsOptions } from "./src/base/fetch.ts";
-export { createTracer, traceEnvOf } from "./src/tracing/tracer.ts";
-export type { Tracer, TracerOptions } from "./src/tracing/tracer.ts";
-export { TRACED_EVENTS, traceEvents } from "./src/tracing/instrumentation.ts";
-export { alwaysOff, alwaysOn, DEFAULT_SAMPLER, parentBased, samplerFromEnv, traceIdRatio } from "./src/tracing/sampler.ts";
-export type { Sampler } from "./src/tracing/sampler.ts";
-export type { EventTracing, EventTracingOptions } from "./src/tracing/instrumentation.ts";
-export { resolveSpanLimits, Span } from "./src/tracing/span.ts";
-export type { ParentContext, ResolvedSpanLimits, SpanLimits, SpanProcessor } from "./src/tracing/span.ts";
-export { newSpanId, newTraceId } from "./src/tracing/ids.ts";
-export { buildResource, parseResourceAttributes, SDK_INFO } from "./src/tracing/resource.ts";
-export { encodeAttributes, encodeTraces, encodeTracesBytes, jsonString } from "./src/export/otlp-json.ts";
-export type { EncodeOptions } from "./src/export/otlp-json.ts";
-export { batchProcessor, immediateProcessor } from "./src/export/batch-processor.ts";
-export type { AccountingProcessor, BatchOptions, ProcessorHooks, ProcessorStats } from "./src/export/batch-processor.ts";
-export { OtlpExportError } from "./src/export/exporter.ts";
-export type { ExportResult, OtlpExportErrorCode, SpanExporter } from "./src/export/exporter.ts";
-export { otlpHttpExporter, parseRetryAfter } from "./src/export/otlp-http-exporter.ts";
-export type { OtlpHttpExporterOptions } from "./src/export/otlp-http-exporter.ts";
-export type { FetchLike } from "./src/base/fetch.ts";
+export { ConfigError } from "./src/config/config.ts";
+export type { ConfigErrorCode, ResolvedConfig, SignalConfig, TelemetryOptions } from "./src/config/config.ts";
 export { memoryExporter } from "./src/export/memory-exporter.ts";
 export type { MemoryExporter, MemoryExporterOptions } from "./src/export/memory-exporter.ts";
-export { tlsFetch } from "./src/runtime/tls-fetch.ts";
-export type { TlsFiles } from "./src/base/fetch.ts";
-export { runtimeEnv, runtimeInfo } from "./src/runtime/env.ts";
+// Types the options above refer to; their values are in the ./export entry.
+export type { FetchLike, TlsFiles, TlsOptions } from "./src/base/fetch.ts";
+export type { BatchOptions } from "./src/export/batch-processor.ts";
+export type { ExportResult, SpanExporter } from "./src/export/exporter.ts";
+export type { OtlpSignal } from "./src/export/otlp-http.ts";
+export type { Sampler } from "./src/tracing/sampler.ts";
+export type { SpanLimits } from "./src/tracing/span.ts";
+export type { Tracer } from "./src/tracing/tracer.ts";
+export type { Span, ParentContext } from "./src/tracing/span.ts";
+export { SpanKind, StatusCode } from "./src/tracing/span-record.ts";
+export type {
+  AttributeValue,
+  Attributes,
+  SpanEventRecord,
+  SpanKindValue,
+  SpanLinkRecord,
+  SpanRecord,
+  StatusCodeValue,
+} from "./src/tracing/span-record.ts";
 
-// ---- debug feed core (src/debug/feed.ts; the Hono route is the ./hono entry) ----
+// ---- debug feed core (the Hono route is the ./hono entry) ----
 export { createDebugFeed } from "./src/debug/feed.ts";
 export type {
   DebugBatch,
@@ -165,13 +133,13 @@ export type {
   DebugFeed,
   DebugFeedOptions,
   DebugFeedStats,
+  DebugNextOptions,
   DebugRedactOptions,
   DebugSnapshot,
+  DebugSnapshotOptions,
   DebugSpanEntry,
   DebugSpanJson,
+  DebugSubscribeOptions,
   DebugSubscription,
   JsonValue,
-  DebugNextOptions,
-  DebugSnapshotOptions,
-  DebugSubscribeOptions,
 } from "./src/debug/feed.ts";

@@ -5,8 +5,11 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { attachDefaultLogger, Codex, configure, detachDefaultLogger, runtimeName } from "../mod.ts";
+import { attachDefaultLogger, Codex, configure, detachDefaultLogger } from "../mod.ts";
 import type { SpanRecord } from "../mod.ts";
+
+const g = globalThis as { Deno?: unknown; Bun?: unknown };
+const runtimeLabel = g.Deno ? "deno" : g.Bun ? "bun" : "node";
 
 // `npm run demo -- --serve` serves the debug page instead (examples/serve.ts).
 if (process.argv.includes("--serve")) {
@@ -41,7 +44,7 @@ try {
   const thread = codex.startThread({ metadata: { source: "demo", workflow: "npm run demo" } });
   const result = await thread.run("Create hello.txt and notes.md");
   console.log(
-    `\n[demo] runtime=${runtimeName()} thread=${result.threadId} turn=${result.turnId} status=${result.status}`,
+    `\n[demo] runtime=${runtimeLabel} thread=${result.threadId} turn=${result.turnId} status=${result.status}`,
   );
   for (const item of result.items) {
     console.log(`[demo] item ${item.type} ${JSON.stringify(item).slice(0, 100)}`);

@@ -1,5 +1,6 @@
 // Measure 3: telemetry emit cost with no handler (vs an empty function call) and with a handler.
-import { attach, createTracer, detach, emit, startSpan, traceEvents } from "../../mod.ts";
+import { attach, detach, emit, startSpan } from "../../mod.ts";
+import { createTracer, traceEvents } from "../../export.ts";
 import { compare, consume, type Row } from "../harness.ts";
 
 function empty(_a: string, _b: unknown, _c: unknown): void {}

@@ -2,7 +2,7 @@
 // @opentelemetry/otlp-transformer's JsonTraceSerializer on the same spans, and vs JSON.stringify
 // of the finished OTLP object tree (the floor).
 import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
-import { encodeTraces, encodeTracesBytes } from "../../mod.ts";
+import { encodeTraces, encodeTracesBytes } from "../../export.ts";
 import type { Attributes, SpanRecord } from "../../mod.ts";
 import { toReadable } from "../../tests/support/otlp-spans.ts";
 import { compare, type Row } from "../harness.ts";

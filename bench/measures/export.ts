@@ -6,7 +6,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { batchProcessor, createTracer, otlpHttpExporter } from "../../mod.ts";
+import { batchProcessor, createTracer, otlpHttpExporter } from "../../export.ts";
 import type { Row } from "../harness.ts";
 
 const TOTAL = 1_000_000;

@@ -7,7 +7,8 @@ import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createJsonlDecoder, detectSpawner } from "../../mod.ts";
+import { detectSpawner } from "../../mod.ts";
+import { createJsonlDecoder } from "../../src/jsonl/decoder.ts";
 import { chunkReader } from "../../src/runtime/chunk-reader.ts";
 import { collectGarbage, compareAsync, consume, type Row } from "../harness.ts";
 

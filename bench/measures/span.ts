@@ -4,7 +4,7 @@
 // flushes, so batching and the export hand-off are inside the timing for both SDKs.
 import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import type { ReadableSpan, SpanExporter as OtelExporter } from "@opentelemetry/sdk-trace";
-import { batchProcessor, createTracer, newSpanId, newTraceId } from "../../mod.ts";
+import { batchProcessor, createTracer, newSpanId, newTraceId } from "../../export.ts";
 import type { SpanExporter } from "../../mod.ts";
 import { compareAsync, consume, type Row } from "../harness.ts";
 

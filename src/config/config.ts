@@ -1,12 +1,12 @@
 /**
- * Export configuration (SPEC §4) as a table: each setting is declared once (option, environment
- * variables in precedence order, parser, default); per-signal settings (traces, metrics, logs) are
- * rows generated per signal. Explicit options first, then the explicit `env` record, then the
- * runtime's environment; the `CODEX_OTLP_*` names and the standard `OTEL_*` fallbacks. Bad values
- * become {@link ConfigError}s that name the variable (never its value when it may be a secret);
- * `Telemetry.configure` reports them as warnings instead of throwing into the host.
+ * Export configuration (SPEC §4) as a table: each setting declared once (option, environment
+ * variables in precedence order, parser, default), per-signal settings as rows per signal.
  * @module
  */
+// Precedence: explicit options, then the explicit `env` record, then the runtime's environment;
+// the `CODEX_OTLP_*` names first, the standard `OTEL_*` ones as fallbacks. Bad values become
+// ConfigErrors naming the variable (never a secret's value); `Telemetry.configure` reports them as
+// warnings instead of throwing into the host.
 import { base64 } from "../base/base64.ts";
 import type { FetchLike, TlsOptions } from "../base/fetch.ts";
 import type { BatchOptions } from "../export/batch-processor.ts";

@@ -1,13 +1,10 @@
 /**
- * The debug feed: a bounded ring buffer of recent telemetry events and finished spans, attached to
- * the telemetry bus, with cursor paging and live subscriptions. Edge-safe and framework-free; the
- * Hono routes in `./hono.ts` serve it over HTTP.
- *
- * Entries are made JSON-safe and secret-free when they arrive (ingest), so what is stored is what
- * may be shown. A subscriber holds only a cursor into the ring: a slow one never grows memory or
- * slows emitters; when it falls further behind than the ring holds it is told about the gap.
+ * The debug feed: a bounded ring of recent telemetry events and finished spans, made JSON-safe and
+ * secret-free at ingest, with cursor paging and live subscriptions (served by `./hono.ts`).
  * @module
  */
+// A subscriber holds only a cursor into the ring: a slow one never grows memory or slows emitters;
+// when it falls further behind than the ring holds it is told about the gap.
 import { attach, detach } from "../telemetry/bus.ts";
 import { EVENT_NAMES, Events } from "../telemetry/events.ts";
 import type { Measurements, Metadata } from "../telemetry/events.ts";

@@ -61,7 +61,7 @@ const REJECTED_FIELD: Record<OtlpSignal, string> = {
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
 /** One mebibyte. */
-export const MiB = 1024 * 1024;
+export const MiB: number = 1024 * 1024;
 
 /**
  * Parses `Retry-After`: delta seconds or an HTTP-date.

@@ -1,15 +1,13 @@
 /**
- * A streaming JSON Lines decoder over bytes: splits on `\n` with `Uint8Array.indexOf`, decodes
- * each run of complete lines once (UTF-8 never has a 0x0A inside a multi-byte character, so a
- * byte split is safe), handles CRLF, blank lines, a byte-order mark at the start of the stream, a
- * last line without newline and lines of many megabytes (kept as a list of chunks until their
- * newline comes, joined once). A line that is not JSON becomes a {@link MalformedLine} instead of
- * an exception: the stream goes on. Where the runtime offers it, runs of ASCII lines skip the
- * UTF-8 decode (`jsonl/ascii-runs.ts` and the runtime adapters' `jsonl.ts`). `values()` decodes
- * and parses each line only when its consumer reaches it, which is how the runner reads: on a
- * long stream no scavenge then finds a chunk's worth of values alive (see `runtime/node/jsonl.ts`).
+ * A streaming JSON Lines decoder over bytes: CRLF, blank lines, a byte-order mark, a last line
+ * without newline, lines of many megabytes; a line that is not JSON becomes a {@link MalformedLine}.
  * @module
  */
+// Lines are split on `\n` with `Uint8Array.indexOf` (UTF-8 never has 0x0A inside a character) and
+// each run of complete lines is decoded once; a long line is kept as chunks until its newline comes.
+// Where the runtime offers it, ASCII runs skip the UTF-8 decode (`runtime/jsonl-accelerator.ts`).
+// `values()` decodes and parses each line only when its consumer reaches it, which keeps scavenges
+// from finding a chunk's worth of values alive (docs/PERFORMANCE-NOTES.md).
 import { chunkReader } from "../runtime/chunk-reader.ts";
 import { jsonlAccelerator } from "../runtime/jsonl-accelerator.ts";
 import { asciiRunEnd } from "./ascii-runs.ts";

@@ -26,7 +26,7 @@ export interface ChunkReader {
 /**
  * Reads a byte stream into one reused buffer when the stream is a byte stream (a BYOB reader;
  * Deno's child pipes are), else with its default reader. Reading a 1 GB child stream on Deno this
- * way cut RSS growth from 57 MB to 14 MB: no 64 KB chunk of garbage per read.
+ * way leaves no 64 KB chunk of garbage per read (docs/PERFORMANCE-NOTES.md).
  *
  * @param stream The stream (`SpawnedProcess.stdout`).
  * @param size The reused buffer's size in bytes. @default 262144

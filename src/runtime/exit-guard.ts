@@ -1,15 +1,13 @@
 /**
- * Kills the process groups of running CLI children when the host process ends: a group leader
- * started with `detached`/`setsid` is outside the host's own process group, so nothing else would
- * end it. Two ways out are covered, through the `process` object where it exists (Node, Bun, Deno):
- * a normal exit (`process.once("exit")`), and SIGINT / SIGTERM / SIGHUP that the host does not
- * handle itself. For those, a listener is present only while a run is in flight; when it fires
- * and is the signal's only listener, it kills the groups, removes itself and raises the signal
- * again, so the host still dies of it as it would have (exit status and all). A host with its own
- * listener for that signal decides for itself: if it then exits, the exit hook runs. Elsewhere
- * (edge runtimes) this module does nothing.
+ * Kills the process groups of running CLI children when the host ends: by a normal exit, or by a
+ * SIGINT / SIGTERM / SIGHUP it does not handle itself (then the signal is raised again).
  * @module
  */
+// A group leader started with `detached`/`setsid` is outside the host's process group, so nothing
+// else would end it. A signal listener is present only while a run is in flight; when it fires and
+// is the signal's only listener, it kills the groups, removes itself and re-raises the signal, so
+// the host still dies of it (exit status and all). A host with its own listener decides for itself;
+// if it then exits, the exit hook runs. Elsewhere (edge runtimes) this module does nothing.
 
 interface ProcessLike {
   readonly pid?: number;

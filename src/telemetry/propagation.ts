@@ -35,7 +35,7 @@ export function registerTraceEnv(spanToken: string, env: TraceEnv): void {
  * @returns The variables to add to the child's environment (empty when none).
  * @example
  * ```ts
- * import { traceEnvFor } from "../../mod.ts";
+ * import { traceEnvFor } from "./propagation.ts";
  * const env = traceEnvFor("no-such-token"); // {}
  * ```
  */

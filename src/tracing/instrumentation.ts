@@ -1,35 +1,12 @@
 /**
- * The Codex event instrumentation: a telemetry-bus handler that turns the event catalogue into a
- * span tree on a {@link Tracer}. Spans are correlated by `span_token`, parented by
- * `parent_token`, timed by `measurements.system_time`. `Telemetry.configure` attaches one; a host
- * that builds its own pipeline calls `traceEvents(tracer).attach()`.
- *
- * Span names (GenAI conventions where they apply; every span also carries `codex.span.type`):
- *
- * | span | name | kind | notable attributes |
- * |---|---|---|---|
- * | thread (one CLI run) | `invoke_agent codex` | INTERNAL | `gen_ai.operation.name=invoke_agent`, `gen_ai.provider.name=openai`, `gen_ai.agent.name=codex`, `gen_ai.request.model`, `gen_ai.conversation.id`, `gen_ai.usage.*`, `codex.thread.id`, `codex.thread.result`, `codex.pid`, `codex.exit_code` |
- * | turn | `codex.turn` | INTERNAL | `codex.turn.id`, `codex.turn.status`, `gen_ai.usage.*` |
- * | item | `codex.item <item_type>` | INTERNAL | `codex.item.id`, `codex.item.type`, `codex.item.status`, `codex.exit_code` |
- * | tool | `execute_tool <tool>` | INTERNAL | `gen_ai.operation.name=execute_tool`, `gen_ai.tool.name`, `gen_ai.tool.call.id`, `codex.tool.result` |
- * | approval | `codex.approval` | INTERNAL | `codex.approval.decision`, `codex.approval.source`, `gen_ai.tool.name` |
- * | compaction | `codex.turn.compaction` | INTERNAL | `codex.compaction.token_savings` |
- *
- * Every span has `codex.originator`, `codex.source` (when known), `codex.duration_ms` (from the
- * end event). Failed turns, `result: error` threads and `*.exception` events set status ERROR with
- * the message; exceptions also add an `exception` event.
- *
- * Host trace context: the thread span's parent is the span active in `@opentelemetry/api` when
- * the run starts (what `trace.getSpanContext(context.active())` returns, read through the API's
- * global: see `trace-context.ts`). Across `await`s that needs a context manager registered by
- * the host: on Node, Bun and Deno `AsyncLocalStorageContextManager` from
- * `@opentelemetry/context-async-hooks` (what `NodeSDK` registers; tested here with an equivalent
- * `AsyncLocalStorage` manager on all three). Without one, `context.active()` is always the root
- * context and runs start their own traces. The thread span's W3C context goes to the CLI as
- * `TRACEPARENT` / `TRACESTATE`, so the CLI's `codex.exec` span becomes its child (verified with
- * CLI 0.169; the CLI's start-up spans such as `auth` and `fs.read_file` stay in traces of their own).
+ * The Codex event instrumentation: a bus handler that turns the event catalogue into a span tree on
+ * a {@link Tracer} (span names and attributes: docs/TRACING-AND-EXPORT.md).
  * @module
  */
+// Spans are correlated by `span_token`, parented by `parent_token` (the thread span by the host's
+// active span, read through the API's global: `trace-context.ts`; across `await`s that needs the
+// host's context manager), timed by `measurements.system_time`. `Telemetry.configure` attaches
+// one; a host that builds its own pipeline calls `traceEvents(tracer).attach()`.
 import { attach, detach } from "../telemetry/bus.ts";
 import type { EventName, Measurements, Metadata } from "../telemetry/events.ts";
 import { registerTraceEnv, releaseTraceEnv } from "../telemetry/propagation.ts";

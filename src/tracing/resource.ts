@@ -1,13 +1,11 @@
 /**
- * The resource every exported span carries: `service.name` (option, `OTEL_SERVICE_NAME`,
- * `OTEL_RESOURCE_ATTRIBUTES`, else `unknown_service`), `telemetry.sdk.*` and the runtime's name
- * and version. Layers are merged as `@opentelemetry/resources`' `Resource.merge` does (the
- * updating layer wins, empty keys are dropped), written here because `resourceFromAttributes`
- * pulls `@opentelemetry/api`'s diag logger and global registry into every bundle (≈ 2 KB gzip)
- * for what is a precedence-ordered object merge; its detectors were never used (they read
- * `process` and `node:os`, which the edge cannot).
+ * The resource every export carries: `service.name` (option, `OTEL_SERVICE_NAME`,
+ * `OTEL_RESOURCE_ATTRIBUTES`, else `unknown_service`), `telemetry.sdk.*`, the runtime's name and version.
  * @module
  */
+// Layers merge as `@opentelemetry/resources`' `Resource.merge` does (the updating layer wins, empty
+// keys are dropped), written here because `resourceFromAttributes` pulls the API's diag logger and
+// global registry into every bundle for a precedence-ordered object merge.
 import { runtimeInfo } from "../runtime/env.ts";
 import type { Attributes } from "./span-record.ts";
 

@@ -1,21 +1,15 @@
 /**
- * W3C trace context for the tracer, without the `@opentelemetry/api` and `@opentelemetry/core`
- * runtime code: the host's active span is read through the API's cross-copy global, and
- * `traceparent` / `tracestate` are written here.
- *
- * Why not `trace.getSpanContext(context.active())` and `W3CTraceContextPropagator`: importing the
- * API's `context` / `trace` singletons pulls in its diag logger, semver check and proxy tracer
- * provider (≈ 8 KB minified), and the propagator pulls in `TraceState` (≈ 2 KB), for two
- * one-line lookups and one string format: a third of the export path's bundle. The API is built
- * so that several copies of it (npm + JSR, two versions in one tree) share one state: each copy
- * keeps its registrations on `globalThis[Symbol.for("opentelemetry.js.api.<major>")]`, and
- * context keys are `Symbol.for(description)`. Reading that same global is the contract every
- * copy relies on, so we act as one more copy. Only `ContextManager.active()`, `Context.getValue`
- * and `Span.spanContext()` are used, all present since API 1.0, so any 1.x registration is read
- * (the API itself only checks that a registration is not older than its own minor version).
- * `@opentelemetry/api` stays a dependency: its types describe this shape, and hosts use it.
+ * W3C trace context without the `@opentelemetry/api` / `@opentelemetry/core` runtime code: the
+ * host's active span read through the API's cross-copy global, `traceparent` / `tracestate` written here.
  * @module
  */
+// Why: the API's `context` / `trace` singletons pull in its diag logger, semver check and proxy
+// tracer provider, and the propagator pulls in `TraceState`, for two lookups and one string format
+// (a third of the export path's bundle). The API is built so that several copies share one state:
+// each keeps its registrations on `globalThis[Symbol.for("opentelemetry.js.api.<major>")]`, and
+// context keys are `Symbol.for(description)`; reading that global is the contract every copy relies
+// on, so we act as one more copy. Only `ContextManager.active()`, `Context.getValue` and
+// `Span.spanContext()` are used, all present since API 1.0.
 
 /** The parts of an `@opentelemetry/api` `SpanContext` read here. */
 export interface HostSpanContext {

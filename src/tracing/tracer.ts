@@ -1,14 +1,11 @@
 /**
- * The tracer: a span factory that hands ended spans to a processor, as `@opentelemetry/sdk-trace`'s
- * `Tracer` does. What turns the SDK's telemetry events into a span tree is the Codex event
- * instrumentation (`instrumentation.ts`), kept apart like an OpenTelemetry instrumentation package:
- * code that builds and exports its own spans (an edge worker, a host service) bundles the tracer
- * without the event catalogue's rules.
- *
- * Every span the tracer ends is also announced as `codex.span.finished` on the telemetry bus (one
- * property read when nobody listens), which is how the debug feed sees spans.
+ * The tracer: a span factory that hands ended spans to a processor and announces them as
+ * `codex.span.finished` on the bus (how the debug feed sees spans), as sdk-trace's `Tracer` does.
  * @module
  */
+// The rules that turn Codex events into spans are the instrumentation (`instrumentation.ts`), kept
+// apart like an OpenTelemetry instrumentation package: a worker that builds its own spans bundles
+// the tracer without them.
 import { emit, hasHandlers } from "../telemetry/bus.ts";
 import type { EventName } from "../telemetry/events.ts";
 import type { TraceEnv } from "../telemetry/propagation.ts";

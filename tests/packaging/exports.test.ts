@@ -72,16 +72,18 @@ describe("package exports", () => {
 });
 
 describe("edge safety", () => {
-  it("mod.ts bundles for the browser with zero node: imports", () => {
-    const { code, meta } = esbuild(join(ROOT, "mod.ts"));
-    const offenders: string[] = [];
-    for (const [file, input] of Object.entries(meta.inputs)) {
-      if (file.startsWith("node:")) offenders.push(file);
-      for (const imp of input.imports) if (imp.path.startsWith("node:")) offenders.push(`${file} → ${imp.path}`);
-    }
-    assert.deepEqual(offenders, []);
-    assert.doesNotMatch(code, /\bfrom\s*"node:|\bimport\("node:|require\("node:/);
-  });
+  for (const entry of ["mod.ts", "export.ts"]) {
+    it(`${entry} bundles for the browser with zero node: imports`, () => {
+      const { code, meta } = esbuild(join(ROOT, entry));
+      const offenders: string[] = [];
+      for (const [file, input] of Object.entries(meta.inputs)) {
+        if (file.startsWith("node:")) offenders.push(file);
+        for (const imp of input.imports) if (imp.path.startsWith("node:")) offenders.push(`${file} → ${imp.path}`);
+      }
+      assert.deepEqual(offenders, []);
+      assert.doesNotMatch(code, /\bfrom\s*"node:|\bimport\("node:|require\("node:/);
+    });
+  }
 
   it("the core type-checks with no Node, Bun or Deno types (lib ES2022 + DOM)", () => {
     sh(bin("tsc"), ["-p", join(ROOT, "tsconfig.edge.json")]);

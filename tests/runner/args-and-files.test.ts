@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildArgv, buildEnv, Events, Files, flattenConfig, sanitizeFileName } from "../../mod.ts";
+import { Events, Files } from "../../mod.ts";
+import { buildArgv, buildEnv, flattenConfig } from "../../src/codex/args.ts";
+import { sanitizeFileName } from "../../src/files/files.ts";
 import type { CodexExecError } from "../../mod.ts";
 import { captureTelemetry } from "../support/runner-telemetry.ts";
 

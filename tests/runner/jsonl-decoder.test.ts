@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import { createServer } from "node:http";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { createJsonlDecoder, decodeJsonl, MalformedLine } from "../../mod.ts";
+import { createJsonlDecoder, decodeJsonl, MalformedLine } from "../../src/jsonl/decoder.ts";
 import { chunkReader } from "../../src/runtime/chunk-reader.ts";
 import { asciiRunEnd } from "../../src/jsonl/ascii-runs.ts";
 import { bunJsonlAccelerator } from "../../src/runtime/bun/jsonl.ts";

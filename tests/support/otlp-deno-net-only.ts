@@ -1,5 +1,6 @@
 // Run by tests/export/deno-permissions.test.ts as `deno run --allow-net=127.0.0.1 <this> <url>`.
-import { runtimeEnv, startSpan, Telemetry } from "../../mod.ts";
+import { startSpan, Telemetry } from "../../mod.ts";
+import { runtimeEnv } from "../../src/runtime/env.ts";
 
 const url = (globalThis as unknown as { Deno: { args: string[] } }).Deno.args[0];
 const t = Telemetry.configure({ env: { CODEX_OTLP_ENABLE: "1", CODEX_OTLP_ENDPOINT: url }, warn: () => {} });

@@ -3,7 +3,8 @@
 const proc = (globalThis as { process?: { getBuiltinModule?: unknown } }).process;
 if (proc !== undefined) proc.getBuiltinModule = undefined;
 const mod = await import("../../mod.ts");
-const out: Record<string, unknown> = { runtime: mod.runtimeName() };
+const { runtimeName } = await import("../../src/runtime/detect.ts");
+const out: Record<string, unknown> = { runtime: runtimeName() };
 try {
   mod.detectSpawner();
 } catch (e) {

@@ -1,19 +1,9 @@
 import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  attach,
-  attachMany,
-  detach,
-  emit,
-  Events,
-  hasHandlers,
-  listHandlers,
-  mergeMetadata,
-  setWarningSink,
-  startSpan,
-  TelemetryError,
-} from "../../mod.ts";
+import { attach, attachMany, detach, emit, Events, hasHandlers, listHandlers, setWarningSink, startSpan, TelemetryError } from "../../mod.ts";
+import { mergeMetadata } from "../../src/telemetry/bus.ts";
 import type { Measurements, Metadata } from "../../mod.ts";
+import { epochNanos } from "../../src/telemetry/clock.ts";
 
 interface Seen {
   name: string;
@@ -132,7 +122,7 @@ describe("telemetry bus", () => {
 
   it("startSpan() takes a custom start name and a start time: the start carries it, the duration counts from it", () => {
     const seen = collect("t6b", [Events.approvalRequested, Events.approvalApproved]);
-    const startedAt = BigInt(Date.now() - 250) * 1_000_000n;
+    const startedAt = epochNanos() - 250_000_000n;
     const span = startSpan("codex.approval", { call_id: "c1" }, {}, {
       start: Events.approvalRequested,
       startTime: startedAt,
@@ -144,7 +134,7 @@ describe("telemetry bus", () => {
     const ms = seen[1].m.duration_ms!;
     assert.ok(ms >= 249 && ms < 1000, `duration_ms ${ms} should count from the given start (~250 ms)`);
     // A start time in the future is clamped to now: durations never go negative.
-    const later = startSpan("codex.approval", {}, {}, { start: Events.approvalRequested, startTime: BigInt(Date.now() + 60_000) * 1_000_000n });
+    const later = startSpan("codex.approval", {}, {}, { start: Events.approvalRequested, startTime: epochNanos() + 60_000_000_000n });
     later.stop({}, {}, Events.approvalApproved);
     assert.ok(seen[3].m.duration_ms! >= 0 && seen[3].m.duration_ms! < 50);
   });

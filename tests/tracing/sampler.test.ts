@@ -4,25 +4,12 @@ import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { context, trace } from "@opentelemetry/api";
-import {
-  alwaysOff,
-  alwaysOn,
-  attach,
-  Codex,
-  detach,
-  createTracer,
-  immediateProcessor,
-  memoryExporter,
-  newTraceId,
-  parentBased,
-  samplerFromEnv,
-  startSpan,
-  Telemetry,
-  traceEnvFor,
-  traceEvents,
-  traceIdRatio,
-} from "../../mod.ts";
-import type { EventTracing, MemoryExporter, Sampler } from "../../mod.ts";
+import { attach, Codex, detach, memoryExporter, startSpan, Telemetry } from "../../mod.ts";
+import { alwaysOff, alwaysOn, createTracer, immediateProcessor, newTraceId, parentBased, traceEvents, traceIdRatio } from "../../export.ts";
+import { samplerFromEnv } from "../../src/tracing/sampler.ts";
+import { traceEnvFor } from "../../src/telemetry/propagation.ts";
+import type { MemoryExporter, Sampler } from "../../mod.ts";
+import type { EventTracing } from "../../export.ts";
 import { disposeFixtureCodex, fixtureCodex } from "../support/fake-cli.ts";
 import { useContextManager } from "../support/otlp-context.ts";
 

@@ -1,13 +1,11 @@
 /**
  * Bun's JSONL accelerator: runs of ASCII lines are parsed from the bytes by `Bun.JSONL.parseChunk`
- * (no `TextDecoder` pass, no line strings). On JavaScriptCore `JSON.parse` is so fast that the
- * decode and split around it cost as much again. Non-ASCII bytes would be converted to UTF-16 by
- * the native parser first, where it was no faster than the portable path, so those lines stay
- * there (see `jsonl/ascii-runs.ts`). 100 MB of real 0.169 event lines in memory, 3% of them
- * non-ASCII: 1.19–1.37× the cost of `JSON.parse` on pre-split lines, against 1.8–2.2× for the
- * portable path alone. Typed with local structural types, so this file compiles without `bun-types`.
+ * (no `TextDecoder` pass, no line strings). Typed with local structural types (no `bun-types`).
  * @module
  */
+// On JavaScriptCore `JSON.parse` is so fast that decoding and splitting around it cost as much
+// again; non-ASCII bytes would be converted to UTF-16 first, no faster than the portable path, so
+// those lines stay there (`jsonl/ascii-runs.ts`). Measurements: docs/PERFORMANCE-NOTES.md.
 import type { AsciiAccelerator } from "../jsonl-accelerator.ts";
 import { builtinModule } from "../builtin.ts";
 

@@ -1,0 +1,53 @@
+/**
+ * The `./export` entry: the tools for building a telemetry pipeline by hand, as an edge worker or
+ * a host with its own tracing does. A span factory (`createTracer`) with samplers and limits, the
+ * Codex event instrumentation (`traceEvents`), span processors with exact accounting, the OTLP/JSON
+ * encoder, the OTLP/HTTP transport and exporter, the runtime mTLS transports, and the same
+ * configuration resolution `Telemetry.configure` uses. Applications that only run threads and turn
+ * export on use the root entry.
+ *
+ * @example Export spans from a worker, no Codex CLI involved
+ * ```ts
+ * import { batchProcessor, createTracer, otlpHttpExporter } from "./export.ts";
+ * const processor = batchProcessor(otlpHttpExporter({ url: "https://collector.example/v1/traces" }));
+ * const tracer = createTracer({ processor });
+ * tracer.startSpan("handle request", { "http.route": "/jobs" }).end();
+ * await processor.forceFlush();
+ * ```
+ * @module
+ */
+
+// tracing
+export { createTracer, traceEnvOf } from "./src/tracing/tracer.ts";
+export type { TraceEnv } from "./src/telemetry/propagation.ts";
+export type { Tracer, TracerOptions } from "./src/tracing/tracer.ts";
+export { TRACED_EVENTS, traceEvents } from "./src/tracing/instrumentation.ts";
+export type { EventTracing, EventTracingOptions } from "./src/tracing/instrumentation.ts";
+export { alwaysOff, alwaysOn, DEFAULT_SAMPLER, parentBased, traceIdRatio } from "./src/tracing/sampler.ts";
+export type { Sampler } from "./src/tracing/sampler.ts";
+export { resolveSpanLimits, Span } from "./src/tracing/span.ts";
+export type { ParentContext, ResolvedSpanLimits, SpanLimits, SpanProcessor } from "./src/tracing/span.ts";
+export { newSpanId, newTraceId } from "./src/tracing/ids.ts";
+export { buildResource, SDK_INFO } from "./src/tracing/resource.ts";
+export { SpanKind, StatusCode } from "./src/tracing/span-record.ts";
+export type { Attributes, AttributeValue, SpanKindValue, SpanRecord, StatusCodeValue } from "./src/tracing/span-record.ts";
+
+// export
+export { encodeTraces, encodeTracesBytes } from "./src/export/otlp-json.ts";
+export type { EncodeOptions } from "./src/export/otlp-json.ts";
+export { batchProcessor, immediateProcessor } from "./src/export/batch-processor.ts";
+export type { AccountingProcessor, BatchOptions, ProcessorHooks, ProcessorStats } from "./src/export/batch-processor.ts";
+export { OtlpExportError } from "./src/export/exporter.ts";
+export type { ExportResult, OtlpExportErrorCode, SpanExporter } from "./src/export/exporter.ts";
+export { otlpHttpTransport, sendSplit } from "./src/export/otlp-http.ts";
+export type { OtlpHttpOptions, OtlpSignal, OtlpTransport } from "./src/export/otlp-http.ts";
+export { otlpHttpExporter } from "./src/export/otlp-http-exporter.ts";
+export type { OtlpHttpExporterOptions } from "./src/export/otlp-http-exporter.ts";
+export { memoryExporter } from "./src/export/memory-exporter.ts";
+export type { MemoryExporter, MemoryExporterOptions } from "./src/export/memory-exporter.ts";
+export { tlsFetch } from "./src/runtime/tls-fetch.ts";
+export type { FetchLike, TlsOptions } from "./src/base/fetch.ts";
+
+// configuration
+export { resolveConfig, signalUrl } from "./src/config/config.ts";
+export type { ResolvedConfig, SignalConfig, TelemetryOptions } from "./src/config/config.ts";
