@@ -12,6 +12,35 @@ export interface Candidate {
 /** Median ns per op of each candidate. */
 export type Timings = Record<string, number>;
 
+// Each Timings' per-round samples, by candidate: what {@link roundRatios} reads.
+const SAMPLES = new WeakMap<Timings, Record<string, number[]>>();
+
+/**
+ * The spread across rounds of the ratio `num / den`, each round's two samples taken side by side
+ * (interleaved), so a reader sees the noise behind the median.
+ */
+export function roundRatios(t: Timings, num: string, den: string): [number, number] {
+  return perRound(t, (x) => x(num) / x(den));
+}
+
+/** The spread across rounds of any figure computed from one round's samples (`x(name)`). */
+export function perRound(t: Timings, figure: (x: (name: string) => number) => number): [number, number] {
+  const s = SAMPLES.get(t);
+  if (s === undefined) {
+    const v = figure((name) => t[name]);
+    return [v, v];
+  }
+  const rounds = Object.values(s)[0].length;
+  const r: number[] = [];
+  for (let i = 0; i < rounds; i++) r.push(figure((name) => s[name][i]));
+  return [Math.min(...r), Math.max(...r)];
+}
+
+/** Formats a spread `[min, max]` with the median between them. */
+export function spreadText(spread: [number, number], median: number, digits = 2): string {
+  return `${spread[0].toFixed(digits)} / ${median.toFixed(digits)} / ${spread[1].toFixed(digits)}`;
+}
+
 let sink: unknown;
 /** Keeps results alive so the JIT cannot drop the work. */
 export function consume(value: unknown): void {
@@ -83,6 +112,7 @@ export function compare(
   }
   const out: Timings = {};
   for (const c of candidates) out[c.name] = median(ns[c.name]);
+  SAMPLES.set(out, ns);
   return out;
 }
 
@@ -107,6 +137,7 @@ export async function compareAsync(
   }
   const out: Timings = {};
   for (const c of candidates) out[c.name] = median(ms[c.name]);
+  SAMPLES.set(out, ms);
   return out;
 }
 
@@ -127,4 +158,12 @@ export interface Row {
   target: string;
   met: boolean | null;
   note?: string;
+  /** The figure the target is about (a ratio, MB, KB): aggregated across runs, compared by `--check`. */
+  value?: number;
+  /** Which way `value` is better. */
+  better?: "higher" | "lower";
+  /** The target as a number: met when `value` is at least (higher) or at most (lower) this. */
+  goal?: number;
+  /** This run's per-round spread of `value`: `[min, max]`. */
+  spread?: [number, number];
 }

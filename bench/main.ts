@@ -25,6 +25,11 @@ const steps: [string, () => Row[] | Promise<Row[]>][] = [
   ["export", benchExport],
   ["run", benchRun],
 ];
+if (args.includes("--list")) {
+  console.log(steps.map(([name]) => name).join("\n"));
+} else await runSteps();
+
+async function runSteps(): Promise<void> {
 for (const [name, fn] of steps) {
   if (!want(name)) continue;
   console.error(`${runtimeName()}: ${name}...`);
@@ -42,3 +47,4 @@ for (const [name, fn] of steps) {
   }
 }
 console.log(`BENCH_JSON ${JSON.stringify({ runtime: runtimeName(), rows })}`);
+}

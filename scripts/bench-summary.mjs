@@ -21,12 +21,14 @@ export function summarize(md) {
       continue;
     }
     const cells = line.split("|").slice(1, -1).map((c) => c.trim());
-    if (!current || cells.length !== 6 || cells[0] === "measure" || cells[0].startsWith("---")) continue;
-    const [measure, ours, , ratio, target, met] = cells;
-    const mark = met === "yes" ? " ✓" : met === "**no**" ? " ✗" : "";
+    if (!current || cells.length < 6 || cells[0] === "measure" || cells[0].startsWith("---")) continue;
+    const [measure, ours, , ratio, target, met, runsCell] = cells;
+    const mark = met === "yes" ? " ✓" : met.startsWith("yes,") ? " ✓−" : met === "**no**" ? " ✗" : "";
     if (!rows.has(measure)) rows.set(measure, { target, cells: {} });
     const shown = ratio === "–" ? ours : ratio.endsWith("smaller") ? `${ours} (${ratio})` : ratio;
-    rows.get(measure).cells[current] = `${shown}${mark}`;
+    // With several runs, the runs' min–max beside the median, so a reader sees the noise.
+    const spread = cells.length === 8 && runsCell !== "–" ? ` [${runsCell.split(" / ").filter((_, i) => i !== 1).join("–")}]` : "";
+    rows.get(measure).cells[current] = `${shown}${mark}${spread}`;
   }
   let out = `| measure | ${runtimes.join(" | ")} | target |\n|---|${runtimes.map(() => "---|").join("")}---|\n`;
   for (const [measure, { target, cells }] of rows) {

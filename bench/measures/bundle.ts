@@ -72,6 +72,9 @@ export { resourceFromAttributes, defaultResource } from "@opentelemetry/resource
         ratio: vsOtel ? `${(otel.gzip / b.gzip).toFixed(1)}× smaller` : "–",
         target: u.target === undefined ? "report" : `≤ ${u.target} KB`,
         met: u.target === undefined ? null : b.gzip <= u.target * 1024,
+        value: b.gzip / 1024,
+        better: "lower" as const,
+        ...(u.target === undefined ? {} : { goal: u.target }),
       };
     });
   } finally {

@@ -1,7 +1,7 @@
 // Measure 3: telemetry emit cost with no handler (vs an empty function call) and with a handler.
 import { attach, detach, emit, startSpan } from "../../mod.ts";
 import { createTracer, traceEvents } from "../../export.ts";
-import { compare, consume, type Row } from "../harness.ts";
+import { compare, consume, roundRatios, type Row } from "../harness.ts";
 
 function empty(_a: string, _b: unknown, _c: unknown): void {}
 
@@ -57,6 +57,10 @@ export function benchEmit(): Row[] {
     ratio: `${ratio.toFixed(2)}×`,
     target: "≤ 2× empty call",
     met: ratio <= 2,
+    value: ratio,
+    better: "lower",
+    goal: 2,
+    spread: roundRatios(noHandler, "emit, no handler", "empty function call"),
   });
   rows.push({
     measure: "emit, one counting handler",

@@ -5,7 +5,7 @@ import { JsonTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { encodeTraces, encodeTracesBytes } from "../../export.ts";
 import type { Attributes, SpanRecord } from "../../mod.ts";
 import { toReadable } from "../../tests/support/otlp-spans.ts";
-import { compare, type Row } from "../harness.ts";
+import { compare, roundRatios, type Row } from "../harness.ts";
 
 function hex(n: number, len: number): string {
   return n.toString(16).padStart(len, "0").slice(-len);
@@ -85,6 +85,10 @@ export function benchEncode(): Row[] {
       ratio: `${vsTransformer.toFixed(2)}× faster`,
       target: "≥ 2× faster",
       met: vsTransformer >= 2,
+      value: vsTransformer,
+      better: "higher",
+      goal: 2,
+      spread: roundRatios(t, "otlp-transformer", "ours+utf8"),
     },
     {
       measure: "OTLP/JSON encode vs JSON.stringify of the OTLP tree",
@@ -93,6 +97,10 @@ export function benchEncode(): Row[] {
       ratio: `${vsFloor.toFixed(2)}× floor`,
       target: "≤ 1× floor",
       met: vsFloor <= 1,
+      value: vsFloor,
+      better: "lower",
+      goal: 1,
+      spread: roundRatios(t, "ours+utf8", "stringify floor"),
     },
   ];
 }

@@ -137,6 +137,8 @@ export async function benchExport(): Promise<Row[]> {
         ratio: `${(oursRate / theirRate).toFixed(2)}× throughput`,
         target: "report",
         met: null,
+        value: oursRate / theirRate,
+        better: "higher",
       },
       {
         measure: "export 1M spans to a dead collector",
@@ -145,6 +147,9 @@ export async function benchExport(): Promise<Row[]> {
         ratio: "–",
         target: "≤ 30 MB, all accounted",
         met: dead.rssGrowthMb <= 30 && ds.exported + ds.dropped === ds.produced,
+        value: ds.exported + ds.dropped === ds.produced ? dead.rssGrowthMb : Infinity,
+        better: "lower",
+        goal: 30,
       },
     ];
   } finally {

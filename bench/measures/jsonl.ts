@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { detectSpawner } from "../../mod.ts";
 import { createJsonlDecoder } from "../../src/jsonl/decoder.ts";
 import { chunkReader } from "../../src/runtime/chunk-reader.ts";
-import { collectGarbage, compareAsync, consume, type Row } from "../harness.ts";
+import { collectGarbage, compareAsync, consume, perRound, roundRatios, type Row } from "../harness.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const TARGET_BYTES = 100 * 1024 * 1024;
@@ -112,6 +112,8 @@ export async function benchPipeRss(): Promise<Row[]> {
     ratio: "–",
     target: "report",
     met: null,
+    value: (maxRss - rssBefore) / 1024 / 1024,
+    better: "lower",
   }];
 }
 
@@ -157,6 +159,9 @@ export async function benchJsonl(): Promise<Row[]> {
     },
   ], 5);
   const mb = size / 1024 / 1024;
+  // The physical floor: what any decoder must pay in this process, reading the same bytes from the
+  // same kind of child (t.pipe) plus parsing the lines once they are in memory (t.floor).
+  const physical = t.pipe + t.floor;
   return [
     {
       measure: `JSONL decode, ${mb.toFixed(0)} MB from a child process`,
@@ -165,17 +170,36 @@ export async function benchJsonl(): Promise<Row[]> {
       ratio: `${(t.readline / t.ours).toFixed(2)}× faster`,
       target: "≥ 1.6× readline",
       met: t.readline / t.ours >= 1.6,
-      note: `readline itself takes ${(t.readline / t.floor).toFixed(2)}× the JSON.parse floor: a decoder that parses ` +
+      value: t.readline / t.ours,
+      better: "higher",
+      goal: 1.6,
+      spread: roundRatios(t, "readline", "ours"),
+      note: `readline itself takes ${(t.readline / physical).toFixed(2)}× the physical floor: a decoder that parses ` +
         `every line can beat it by at most that much`,
+    },
+    {
+      measure: "JSONL decode vs the physical floor (the pipe read alone + JSON.parse of the lines in memory)",
+      ours: `${t.ours.toFixed(0)} ms`,
+      versus: `pipe ${t.pipe.toFixed(0)} ms + parse ${t.floor.toFixed(0)} ms = ${physical.toFixed(0)} ms`,
+      ratio: `${(t.ours / physical).toFixed(2)}× floor`,
+      target: "≤ 1.15× floor",
+      met: t.ours / physical <= 1.15,
+      value: t.ours / physical,
+      better: "lower",
+      goal: 1.15,
+      spread: perRound(t, (x) => x("ours") / (x("pipe") + x("floor"))),
     },
     {
       measure: "JSONL decode vs JSON.parse of pre-split lines",
       ours: `${t.ours.toFixed(0)} ms`,
       versus: `floor ${t.floor.toFixed(0)} ms`,
       ratio: `${(t.ours / t.floor).toFixed(2)}× floor`,
-      target: "≤ 1.25× floor",
-      met: t.ours / t.floor <= 1.25,
-      note: `what the floor leaves out: reading the pipe alone ${t.pipe.toFixed(0)} ms = ${
+      target: "report",
+      met: null,
+      value: t.ours / t.floor,
+      better: "lower",
+      spread: roundRatios(t, "ours", "floor"),
+      note: `what this floor leaves out: reading the pipe alone ${t.pipe.toFixed(0)} ms = ${
         (t.pipe / t.floor).toFixed(2)
       }× floor; UTF-8 decoding the 100 MB in memory ${t.decode.toFixed(0)} ms = ${(t.decode / t.floor).toFixed(2)}× floor`,
     },
@@ -184,8 +208,10 @@ export async function benchJsonl(): Promise<Row[]> {
       ours: `+${growthMb.toFixed(1)} MB`,
       versus: "–",
       ratio: "–",
-      target: "≤ 20 MB growth",
-      met: growthMb <= 20,
+      target: "report",
+      met: null,
+      value: growthMb,
+      better: "lower",
       note: `of which after the first 100 MB: +${((big.maxRss - big.maxRssFirst100Mb) / 1024 / 1024).toFixed(1)} MB ` +
         "(the rest is warm-up: JIT code, the runtime's pipe buffers, the GC sizing its young heap)",
     },

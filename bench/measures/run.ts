@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import { Codex as OfficialCodex } from "@openai/codex-sdk";
 import { Codex, configure } from "../../mod.ts";
 import { fixtureCodex } from "../../tests/support/fake-cli.ts";
-import { compareAsync, type Row } from "../harness.ts";
+import { compareAsync, roundRatios, type Row } from "../harness.ts";
 
 export async function benchRun(): Promise<Row[]> {
   let received = 0;
@@ -46,6 +46,10 @@ export async function benchRun(): Promise<Row[]> {
       ratio: `${ratio.toFixed(3)}× its wall time`,
       target: "≤ 1.05×",
       met: ratio <= 1.05,
+      value: ratio,
+      better: "lower",
+      goal: 1.05,
+      spread: roundRatios(t, "ours", "official"),
     }];
   } finally {
     await telemetry.shutdown();

@@ -6,7 +6,7 @@ import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import type { ReadableSpan, SpanExporter as OtelExporter } from "@opentelemetry/sdk-trace";
 import { batchProcessor, createTracer, newSpanId, newTraceId } from "../../export.ts";
 import type { SpanExporter } from "../../mod.ts";
-import { compareAsync, consume, type Row } from "../harness.ts";
+import { compareAsync, consume, roundRatios, type Row } from "../harness.ts";
 
 const N = 10_000;
 
@@ -112,6 +112,10 @@ export async function benchSpan(): Promise<Row[]> {
       ratio: `${(theirs / ours).toFixed(2)}× faster`,
       target: "≥ 4× faster",
       met: theirs / ours >= 4,
+      value: theirs / ours,
+      better: "higher",
+      goal: 4,
+      spread: roundRatios(t, "sdk-trace", "ours"),
     },
     {
       measure: "span lifecycle vs plain record",
@@ -120,6 +124,10 @@ export async function benchSpan(): Promise<Row[]> {
       ratio: `${(ours / floor).toFixed(2)}× floor`,
       target: "≤ 3× floor",
       met: ours / floor <= 3,
+      value: ours / floor,
+      better: "lower",
+      goal: 3,
+      spread: roundRatios(t, "ours", "plain record"),
     },
   ];
 }
