@@ -5,22 +5,31 @@
  */
 
 const POOL_BYTES = 8192;
-const HEX_DIGITS = new TextEncoder().encode("0123456789abcdef");
 // ASCII bytes decode identically under latin1; one decode call turns the whole pool into a string.
 const latin1 = new TextDecoder("latin1");
+// Each byte's two hex digits as one 16-bit unit, laid out in memory order (built through a byte
+// view, so it is right whatever the platform's endianness): one table store per random byte.
+const PAIRS = new Uint16Array(256);
+{
+  const digits = "0123456789abcdef";
+  const bytes = new Uint8Array(PAIRS.buffer);
+  for (let b = 0; b < 256; b++) {
+    bytes[2 * b] = digits.charCodeAt(b >> 4);
+    bytes[2 * b + 1] = digits.charCodeAt(b & 15);
+  }
+}
 
 let pool = "";
 let pos = 0;
+// Allocated on first use: Workers forbid crypto.getRandomValues (and need nothing) at module load.
+let random: Uint8Array | undefined;
+let hex: Uint16Array | undefined;
 
 function refill(): void {
-  const bytes = new Uint8Array(POOL_BYTES);
-  crypto.getRandomValues(bytes);
-  const hex = new Uint8Array(POOL_BYTES * 2);
-  for (let i = 0, j = 0; i < POOL_BYTES; i++) {
-    const b = bytes[i];
-    hex[j++] = HEX_DIGITS[b >> 4];
-    hex[j++] = HEX_DIGITS[b & 15];
-  }
+  random ??= new Uint8Array(POOL_BYTES);
+  hex ??= new Uint16Array(POOL_BYTES);
+  crypto.getRandomValues(random);
+  for (let i = 0; i < POOL_BYTES; i++) hex[i] = PAIRS[random[i]];
   pool = latin1.decode(hex);
   pos = 0;
 }
