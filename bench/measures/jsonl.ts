@@ -157,7 +157,7 @@ export async function benchJsonl(): Promise<Row[]> {
         return Promise.resolve();
       },
     },
-  ], 5);
+  ], 9);
   const mb = size / 1024 / 1024;
   // The physical floor: what any decoder must pay in this process, reading the same bytes from the
   // same kind of child (t.pipe) plus parsing the lines once they are in memory (t.floor).

@@ -99,7 +99,7 @@ export async function benchSpan(): Promise<Row[]> {
         await Promise.resolve();
       },
     },
-  ], 15, 8);
+  ], 31, 8);
   await processor.shutdown();
   await provider.shutdown();
   consume(oursExported + theirsExported);
