@@ -22,8 +22,8 @@ const PAIRS = new Uint16Array(256);
 let pool = "";
 let pos = 0;
 // Allocated on first use: Workers forbid crypto.getRandomValues (and need nothing) at module load.
-let random: Uint8Array | undefined;
-let hex: Uint16Array | undefined;
+let random: Uint8Array<ArrayBuffer> | undefined;
+let hex: Uint16Array<ArrayBuffer> | undefined;
 
 function refill(): void {
   random ??= new Uint8Array(POOL_BYTES);
