@@ -145,6 +145,8 @@ export class TurnRecords {
   turnId: string | undefined;
   /** Whether `turn/completed` arrived. */
   finished = false;
+  /** The turn's final status (`completed`, `interrupted`, `failed`), once it ended. */
+  status: string | undefined;
   readonly #threadId: string;
   readonly #deltas: boolean;
   readonly #changes = new Map<string, FileUpdateChange[]>();
@@ -254,6 +256,7 @@ export class TurnRecords {
     const usage = this.#usage;
     const turnUsage = usage !== undefined && this.#baseline !== undefined ? minus(usage, this.#baseline) : undefined;
     const st = turn?.status;
+    this.status = st;
     if (st === "failed") {
       out.push({ type: "turn.failed", turn_id: turnId, error: { message: turn?.error?.message ?? "turn failed" } });
     } else {

@@ -10,7 +10,10 @@
 // Measured on 0.169 (docs in README "Transports"): spawn + initialize ≈ 160–230 ms, a second turn
 // in a warm process ≈ 80–220 ms; `turn/interrupt` answers in ≈ 12 ms and `turn/completed`
 // (interrupted) follows ≈ 2 ms later with the command's process group gone; stdin EOF ends the
-// server in ≈ 30 ms. The envelope's `trace` is honoured per request, so each run's thread span
+// server in ≈ 30 ms. An interrupted command that outlived its first yield window (a slow login
+// profile is enough) stays alive as a "background terminal" that turn/interrupt does not end:
+// thread/backgroundTerminals/clean (experimental API) does, in ≈ 1 ms, so every turn that ends
+// interrupted or stopped is followed by it. The envelope's `trace` is honoured per request, so each run's thread span
 // parents that turn's server spans; TRACEPARENT in the process environment would parent only
 // `initialize` and leak into every later turn's commands, so it is not set.
 import { CodexExecError } from "../../base/errors.ts";
@@ -222,7 +225,8 @@ class ServerProcess {
     try {
       const params: InitializeParams = {
         clientInfo: CLIENT_INFO,
-        capabilities: { experimentalApi: false, requestAttestation: false, optOutNotificationMethods: OPT_OUT },
+        // experimentalApi: thread/backgroundTerminals/clean needs it.
+        capabilities: { experimentalApi: true, requestAttestation: false, optOutNotificationMethods: OPT_OUT },
       };
       // Not woken by this run's interrupts: other runs may be waiting for the same startup.
       await server.call("initialize", params, request);
@@ -480,6 +484,10 @@ class AppServerTurn implements TurnSession {
   readonly #approvals = new Set<PendingApproval>();
   #queue: unknown[];
   #waiters: (() => void)[] = [];
+  #turnId: string | undefined;
+  // What arrived before turn/start answered (held back until the turn id is known: a resumed
+  // thread first gets the previous turn's usage, which must not count for this one).
+  #early: { turnId: string | undefined; deliver: () => void; drop: () => void }[] | undefined = [];
   #started: Promise<string | undefined>;
   #setStarted!: (id: string | undefined) => void;
   #ended = false; // the server died, or the instance closed
@@ -513,7 +521,27 @@ class AppServerTurn implements TurnSession {
 
   /** turn/start answered. */
   started(turnId: string): void {
+    this.#turnId = turnId;
+    const early = this.#early ?? [];
+    this.#early = undefined;
+    for (const e of early) {
+      if (e.turnId === undefined || e.turnId === turnId) e.deliver();
+      else e.drop();
+    }
     this.#setStarted(turnId);
+  }
+
+  /** Whether a message for `turnId` belongs to this turn; held back while that is not known yet. */
+  #mine(turnId: string | undefined, deliver: () => void, drop: () => void): boolean {
+    if (this.#early !== undefined) {
+      this.#early.push({ turnId, deliver, drop });
+      return false;
+    }
+    if (turnId !== undefined && turnId !== this.#turnId) {
+      drop();
+      return false;
+    }
+    return true;
   }
 
   push(record: unknown): void {
@@ -537,6 +565,7 @@ class AppServerTurn implements TurnSession {
   }
 
   notify(method: string, params: unknown): void {
+    if (!this.#mine(turnOf(method, params), () => this.notify(method, params), () => {})) return;
     const out = this.#records.map(method, params);
     for (let i = 0; i < out.length; i++) this.#queue.push(out[i]);
     if (out.length > 0 || this.#finished) this.#signal();
@@ -553,7 +582,8 @@ class AppServerTurn implements TurnSession {
         resolve({ decision: answer });
       });
       this.#approvals.add(pending);
-      this.push(pending);
+      const deliver = (): void => this.push(pending);
+      if (this.#mine(request.turnId, deliver, () => pending.answer("cancel"))) deliver();
     });
   }
 
@@ -649,6 +679,15 @@ class AppServerTurn implements TurnSession {
     return this.#stopping;
   }
 
+  /** Ends the commands an interrupted turn left running (see the module notes). */
+  async #cleanTerminals(): Promise<void> {
+    try {
+      await this.#server.rpc.call("thread/backgroundTerminals/clean", { threadId: this.#threadId }, {
+        timeoutMs: this.#server.graceMs,
+      });
+    } catch { /* the server is going away, or has no such thread any more */ }
+  }
+
   async interrupt(): Promise<boolean> {
     const turnId = await this.#started;
     if (turnId === undefined || this.#finished || this.#ended) return false;
@@ -681,6 +720,9 @@ class AppServerTurn implements TurnSession {
       this.#cancelApprovals();
       if (!this.#finished && !this.#ended) await this.#stop();
       else await this.#stopping;
+      if (!this.#ended && (this.#stopping !== undefined || this.#records.status === "interrupted")) {
+        await this.#cleanTerminals();
+      }
       this.#setStarted(undefined);
       this.#onClose();
       return {
@@ -692,6 +734,14 @@ class AppServerTurn implements TurnSession {
     })();
     return this.#closed;
   }
+}
+
+/** The turn a notification is about, when it names one. */
+function turnOf(method: string, params: unknown): string | undefined {
+  const p = params as { turnId?: unknown; turn?: { id?: unknown } } | undefined;
+  if (typeof p?.turnId === "string") return p.turnId;
+  if (method.startsWith("turn/") && typeof p?.turn?.id === "string") return p.turn.id;
+  return undefined;
 }
 
 function traceOf(request: TurnRequest): RpcTrace | undefined {
