@@ -1,10 +1,13 @@
 /**
  * Test helpers for the app-server transport: fake-model steps (a command that asks for
- * escalation, a slow command writing its pid, a patch, a message), and process checks.
+ * escalation, a slow command writing its pid, a patch, a message), process checks, and the
+ * scripted fixture server of fixtures/app-server/.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { ScriptStep } from "./fake-responses.ts";
-import { waitUntil } from "./fake-cli.ts";
+import { FIXTURES_DIR, waitUntil } from "./fake-cli.ts";
 
 /** `response.completed` with usage 5 in / 2 out. */
 export function completed(id: string): Record<string, unknown> {
@@ -73,4 +76,82 @@ export async function readPid(file: string, ms = 10_000): Promise<number> {
 /** A promise that resolves after `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+// ---- the scripted fixture server (fixtures/app-server/fake-app-server.mjs) ----
+
+/** A step of the fixture server's turn script (see the header of fake-app-server.mjs). */
+export type FakeStep =
+  | "message"
+  | "malformed"
+  | "unknown_id"
+  | "unknown_method"
+  | "invalid"
+  | "hang"
+  | "deaf"
+  | "exit"
+  | "child"
+  | "complete"
+  | { approve: "command" | "file" }
+  | { sleep: number }
+  | { request: string };
+
+/** The prompt that makes the fixture server play `steps`. */
+export function fakeTurn(...steps: FakeStep[]): string {
+  return JSON.stringify({ steps });
+}
+
+let fakeDir: string | undefined;
+let fakeSeq = 0;
+
+function runtimeCommand(): string[] {
+  const g = globalThis as { Deno?: { execPath(): string }; process?: { execPath: string } };
+  if (g.Deno !== undefined) return [g.Deno.execPath(), "run", "-A", "--quiet", "--no-config", "--no-lock"];
+  return [g.process!.execPath];
+}
+
+const q = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * An executable that runs the fixture app-server with the test's runtime, for `codexPathOverride`.
+ *
+ * @param options `log`: the JSON-lines log file; `silent`: methods it never answers.
+ * @returns The executable's path.
+ */
+export function fakeAppServer(options: { log?: string; silent?: string[] } = {}): string {
+  fakeDir ??= mkdtempSync(join(tmpdir(), "codex-fake-app-server-"));
+  let script = "#!/bin/sh\n";
+  if (options.log) script += `export FAKE_AS_LOG=${q(options.log)}\n`;
+  if (options.silent) script += `export FAKE_AS_SILENT=${q(options.silent.join(","))}\n`;
+  script += `exec ${runtimeCommand().map(q).join(" ")} ${q(join(FIXTURES_DIR, "app-server", "fake-app-server.mjs"))} "$@"\n`;
+  const path = join(fakeDir, `app-server-${++fakeSeq}`);
+  writeFileSync(path, script);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/** Removes the executables made by {@link fakeAppServer}. */
+export function disposeFakeAppServers(): void {
+  if (fakeDir !== undefined) rmSync(fakeDir, { recursive: true, force: true });
+  fakeDir = undefined;
+}
+
+/** One line of the fixture server's log. */
+export interface FakeLogEntry {
+  pid: number;
+  start?: boolean;
+  sent?: number;
+  method?: string;
+  answered?: number;
+  error?: number;
+  decision?: string;
+  eof?: boolean;
+  unanswered?: number[];
+  child?: number;
+}
+
+/** Reads a fixture server log. */
+export function readFakeLog(file: string): FakeLogEntry[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as FakeLogEntry);
 }

@@ -375,6 +375,10 @@ class ServerProcess {
       const r = await this.call<TurnStartResponse>("turn/start", params, request, control);
       session.started(r.turn.id);
     } catch (error) {
+      // Not started as far as we know: nothing to interrupt, and no reason to kill a server that
+      // serves other threads. (A turn/start answered after its deadline leaves that turn
+      // unobserved on the server; its late response is reported as an unknown id.)
+      session.abandon();
       await session.close();
       throw error;
     }
@@ -491,6 +495,7 @@ class AppServerTurn implements TurnSession {
   #started: Promise<string | undefined>;
   #setStarted!: (id: string | undefined) => void;
   #ended = false; // the server died, or the instance closed
+  #abandoned = false; // turn/start failed
   #failure: CodexExecError | undefined;
   #exit: ExitStatus | undefined;
   #stopping: Promise<void> | undefined;
@@ -613,6 +618,11 @@ class AppServerTurn implements TurnSession {
     };
   }
 
+  /** turn/start failed: close() has no turn to stop. */
+  abandon(): void {
+    this.#abandoned = true;
+  }
+
   /** The server is gone. */
   processEnded(status: ExitStatus): void {
     this.#exit = status;
@@ -718,7 +728,7 @@ class AppServerTurn implements TurnSession {
     this.#closed ??= (async () => {
       // Requests the thread never reached (it stopped reading) still get their answer.
       this.#cancelApprovals();
-      if (!this.#finished && !this.#ended) await this.#stop();
+      if (!this.#finished && !this.#ended && !this.#abandoned) await this.#stop();
       else await this.#stopping;
       if (!this.#ended && (this.#stopping !== undefined || this.#records.status === "interrupted")) {
         await this.#cleanTerminals();
