@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Codex, Events } from "../../mod.ts";
 import type {
+  ApprovalAnswer,
   ApprovalDecidedEvent,
   CodexExecError,
   CommandExecutionItem,
@@ -137,7 +138,7 @@ describe(`real Codex CLI 0.169 app-server (${runtime})`, () => {
     const result = await codex.startThread({
       ...setup.thread,
       approvalPolicy: "untrusted",
-      onApproval: async (request) => {
+      onApproval: async (request): Promise<ApprovalAnswer> => {
         asked.push(request);
         await sleep(5);
         return "accept";
