@@ -20,6 +20,8 @@ export class PendingApproval {
   readonly receivedAt: bigint;
   readonly #send: (answer: ApprovalAnswer) => void;
   #answer: ApprovalAnswer | undefined;
+  /** Whether the thread took it up (then its approval span records it). */
+  taken = false;
 
   /**
    * Wraps a request.
@@ -73,6 +75,7 @@ export async function decideApproval(
   control: RunControl,
 ): Promise<ApprovalDecidedEvent> {
   const request = pending.request;
+  pending.taken = true;
   const decide = t.approvalStart(request.itemId, request.kind === "command" ? "exec_command" : "apply_patch", {
     startTime: pending.receivedAt,
     metadata: { policy: request.policy, approval_kind: request.kind },

@@ -120,6 +120,9 @@ export class RunTelemetry {
   #turn: SpanHandle | undefined;
   readonly #items = new Map<string, { span: SpanHandle; tool?: SpanHandle }>();
   readonly #approvals = new Map<string, SpanHandle>();
+  // Call ids whose approval was decided through approvalStart (app-server): their declined items
+  // need no synthetic "declined by the policy" approval span.
+  readonly #decided = new Set<string>();
   #compaction: SpanHandle | undefined;
   #lastSeenUsage: Usage | undefined;
   readonly #common: Metadata;
@@ -398,7 +401,7 @@ export class RunTelemetry {
     const exitCode = (item as { exit_code?: unknown }).exit_code;
     const error = itemError(item);
     const finalStatus = status ?? "completed";
-    if (finalStatus === "declined") {
+    if (finalStatus === "declined" && !this.#decided.has(id)) {
       const approval = this.#approvalSpan(toolOf(item), id);
       approval.stop({}, { source: "policy", reason: "declined by the approval policy" }, Events.approvalDenied);
     }
@@ -441,6 +444,7 @@ export class RunTelemetry {
   ): (decision: "approved" | "denied" | "timeout", source: "policy" | "user", reason?: string, extra?: Metadata) => void {
     const span = this.#approvalSpan(tool, callId, options.startTime, options.metadata);
     this.#approvals.set(callId, span);
+    this.#decided.add(callId);
     return (decision, source, reason, extra) => {
       this.#approvals.delete(callId);
       const name = decision === "approved"

@@ -580,7 +580,10 @@ class AppServerTurn implements TurnSession {
     const request = method === "item/fileChange/requestApproval"
       ? this.#fileChange(params as FileChangeRequestApprovalParams)
       : this.#command(params as CommandExecutionRequestApprovalParams);
-    if (this.#closed !== undefined || this.#ended) return Promise.resolve({ decision: "cancel" });
+    if (this.#closed !== undefined || this.#ended) {
+      this.#unread(request, "came after the turn ended");
+      return Promise.resolve({ decision: "cancel" });
+    }
     return new Promise((resolve) => {
       const pending = new PendingApproval(request, epochNanos(), (answer: ApprovalAnswer) => {
         this.#approvals.delete(pending);
@@ -588,7 +591,10 @@ class AppServerTurn implements TurnSession {
       });
       this.#approvals.add(pending);
       const deliver = (): void => this.push(pending);
-      if (this.#mine(request.turnId, deliver, () => pending.answer("cancel"))) deliver();
+      const stale = (): void => {
+        if (pending.answer("cancel")) this.#unread(request, `is for turn ${request.turnId}, not this one`);
+      };
+      if (this.#mine(request.turnId, deliver, stale)) deliver();
     });
   }
 
@@ -641,8 +647,24 @@ class AppServerTurn implements TurnSession {
     this.#signal();
   }
 
+  /**
+   * Answers `cancel` to every request still open. One the thread never took up gets a warning:
+   * the run's fold is over (or stopped reading), so no approval span records it.
+   */
   #cancelApprovals(): void {
-    for (const p of [...this.#approvals]) p.answer("cancel");
+    for (const p of [...this.#approvals]) {
+      if (p.answer("cancel") && !p.taken) this.#unread(p.request, "came after the run stopped reading");
+    }
+  }
+
+  #unread(request: ToolApprovalRequest, why: string): void {
+    emit(Events.warning, {}, {
+      thread_id: this.#threadId,
+      turn_id: request.turnId,
+      reason: "approval_cancelled_unread",
+      message: `approval request for item ${request.itemId} ${why}: cancelled`,
+      call_id: request.itemId,
+    });
   }
 
   async next(): Promise<Iterable<unknown> | null> {
