@@ -231,6 +231,7 @@ class ServerProcess {
       // Not woken by this run's interrupts: other runs may be waiting for the same startup.
       await server.call("initialize", params, request);
       await server.rpc.notify("initialized");
+      server.#idle();
     } catch (error) {
       await server.close();
       throw error;
@@ -332,6 +333,14 @@ class ServerProcess {
     return this.#closing;
   }
 
+  /**
+   * No turn in flight: the server no longer holds the host's event loop (where the runtime can
+   * let go), so a host that never calls close() still exits, and the exit guard ends the server.
+   */
+  #idle(): void {
+    if (!this.proc.hasExited) this.proc.keepAlive?.(false);
+  }
+
   /** Terminates the whole process (the last resort of a turn that would not end). */
   kill(): Promise<void> {
     return terminate(this.proc, this.#graceMs);
@@ -359,9 +368,11 @@ class ServerProcess {
     records.push({ type: "thread.started", thread_id: threadId });
     const session = new AppServerTurn(this, request, threadId, this.#threads.get(threadId)!.policy, records, () => {
       if (this.#sessions.get(threadId!) === session) this.#sessions.delete(threadId!);
+      if (this.#sessions.size === 0) this.#idle();
       release?.();
     });
     this.#sessions.set(threadId, session);
+    this.proc.keepAlive?.(true);
     const params: TurnStartParams = {
       threadId,
       input: wireInput(request.prompt, request.images),
