@@ -8,7 +8,7 @@ import { Codex as OfficialCodex } from "@openai/codex-sdk";
 import { Codex } from "../../mod.ts";
 import { resolveCodexBinary } from "../../src/codex/process.ts";
 import { loadScript, realCliOptions, startFakeResponses } from "../../tests/support/fake-responses.ts";
-import { compareAsync, type Row } from "../harness.ts";
+import { compareAsync, roundRatios, type Row } from "../harness.ts";
 
 function rounds(): number {
   const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
@@ -67,6 +67,9 @@ export async function benchAppServer(): Promise<Row[]> {
         target: "report",
         met: null,
         note: `${n} interleaved rounds, medians`,
+        value: cold["app-server"] / cold.exec,
+        better: "lower",
+        spread: roundRatios(cold, "app-server", "exec"),
       },
       {
         measure: "a turn, warm: the next turn in a running app-server vs a cold exec run",
@@ -75,6 +78,9 @@ export async function benchAppServer(): Promise<Row[]> {
         ratio: `${(hot.warm / hot.exec).toFixed(2)}× exec`,
         target: "report",
         met: null,
+        value: hot.warm / hot.exec,
+        better: "lower",
+        spread: roundRatios(hot, "warm", "exec"),
       },
     ];
   } finally {
