@@ -143,3 +143,17 @@ export type {
   DebugSubscription,
   JsonValue,
 } from "./src/debug/feed.ts";
+
+// ---- app-server transport (issue 12: approvals, interrupt, steer, deltas) ----
+export type {
+  ApprovalAnswer,
+  ApprovalContext,
+  ApprovalFileChange,
+  ApprovalHook,
+  ApprovalRequestBase,
+  CommandApprovalRequest,
+  FileChangeApprovalRequest,
+  ToolApprovalRequest,
+  TransportKind,
+} from "./src/codex/options.ts";
+export type { ApprovalDecidedEvent } from "./src/codex/events.ts";

@@ -1,5 +1,5 @@
 // Benchmark entry: runs every measure on the current runtime and prints one BENCH_JSON line.
-// Measures: encode, span, emit, jsonl, pipe-rss, bundle, export, run (select with --only a,b).
+// Measures: encode, span, emit, jsonl, pipe-rss, bundle, export, run, app-server (select with --only a,b).
 import { runtimeName, type Row } from "./harness.ts";
 import { benchEmit } from "./measures/emit.ts";
 import { benchEncode } from "./measures/encode.ts";
@@ -8,6 +8,7 @@ import { benchJsonl, benchPipeRss } from "./measures/jsonl.ts";
 import { benchBundle } from "./measures/bundle.ts";
 import { benchExport } from "./measures/export.ts";
 import { benchRun } from "./measures/run.ts";
+import { benchAppServer } from "./measures/app-server.ts";
 
 const args = (globalThis as { process?: { argv: string[] } }).process?.argv ?? [];
 const i = args.indexOf("--only");
@@ -24,6 +25,7 @@ const steps: [string, () => Row[] | Promise<Row[]>][] = [
   ["bundle", benchBundle],
   ["export", benchExport],
   ["run", benchRun],
+  ["app-server", benchAppServer],
 ];
 if (args.includes("--list")) {
   console.log(steps.map(([name]) => name).join("\n"));

@@ -17,7 +17,13 @@ export type CodexExecErrorCode =
   | "no_spawner"
   | "no_fs"
   | "invalid_options"
-  | "invalid_output";
+  | "invalid_output"
+  // app-server transport (codex/transports/app-server.ts, app-server/rpc.ts)
+  | "rpc_error"
+  | "rpc_timeout"
+  | "closed"
+  | "not_running"
+  | "unsupported";
 
 /** Details carried by a {@link CodexExecError}. */
 export interface CodexExecErrorDetails {

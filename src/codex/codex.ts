@@ -6,9 +6,13 @@
 import type { CodexOptions, ThreadOptions } from "./options.ts";
 import { resolveCodexBinary } from "./process.ts";
 import type { ResolvedBinary } from "./process.ts";
+import { CodexExecError } from "../base/errors.ts";
 import { Thread } from "./thread.ts";
 import type { ThreadHost } from "./thread.ts";
+import { appServerTransport } from "./transports/app-server.ts";
+import type { AppServerTransport } from "./transports/app-server.ts";
 import { execTransport } from "./transports/exec.ts";
+import type { ExecHost } from "./transports/exec.ts";
 import type { Transport } from "./transports/transport.ts";
 
 // Runs of every Codex instance, by pid: `stop(pid)` works whichever instance started the run.
@@ -33,6 +37,8 @@ export class Codex {
   readonly #options: CodexOptions;
   #binary: Promise<ResolvedBinary> | undefined;
   readonly #host: ThreadHost;
+  // The long-lived app-server of this instance, created on the first app-server thread's run.
+  #appServer: AppServerTransport | undefined;
 
   /**
    * Creates a client; nothing is spawned until a thread runs.
@@ -41,7 +47,7 @@ export class Codex {
    */
   constructor(options: CodexOptions = {}) {
     this.#options = { ...options };
-    const exec = execTransport({
+    const processHost: ExecHost = {
       resolveBinary: (env) => {
         const p = this.#binary ??= resolveCodexBinary(env);
         // A failed lookup is retried next time (the CLI may get installed meanwhile).
@@ -56,11 +62,50 @@ export class Codex {
           if (runs.get(pid) === stop) runs.delete(pid);
         };
       },
-    });
+    };
+    const exec = execTransport(processHost);
     this.#host = {
       options: this.#options,
-      transport: (): Transport => exec,
+      transport: (thread: ThreadOptions): Transport => {
+        const kind = thread.transport ?? this.#options.transport ?? "exec";
+        if (kind === "exec") return exec;
+        if (kind === "app-server") return this.#appServer ??= appServerTransport(processHost, this.#options);
+        throw new CodexExecError(
+          "invalid_options",
+          `unknown transport ${JSON.stringify(kind)}: use "exec" or "app-server"`,
+        );
+      },
     };
+  }
+
+  /**
+   * Ends the app-server process of this instance, if one runs (turns in flight fail with
+   * `closed`). Exec runs end with their turns and are not affected. A later app-server run
+   * starts a new process. Idempotent.
+   *
+   * @returns Once the process is gone.
+   * @example
+   * ```ts
+   * import { Codex } from "../../mod.ts";
+   * const codex = new Codex({ transport: "app-server" });
+   * try {
+   *   await codex.startThread().run("first");
+   * } finally {
+   *   await codex.close();
+   * }
+   * ```
+   */
+  async close(): Promise<void> {
+    await this.#appServer?.close();
+  }
+
+  /**
+   * `await using codex = new Codex(...)`: {@link Codex.close} at the end of the scope.
+   *
+   * @returns Once closed.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /**
@@ -79,7 +124,7 @@ export class Codex {
   }
 
   /**
-   * Continues an existing thread (`codex exec resume <id>`).
+   * Continues an existing thread (`codex exec resume <id>`, or app-server `thread/resume`).
    *
    * @param id Thread id.
    * @param options Thread options (`usageBaseline` makes the first turn's usage delta exact).

@@ -7,6 +7,7 @@
  */
 import type { Usage } from "../telemetry/events.ts";
 import type { ThreadItem } from "./items.ts";
+import type { ApprovalAnswer, ToolApprovalRequest } from "./options.ts";
 
 export type { Usage };
 
@@ -18,8 +19,8 @@ export interface ThreadStartedEvent {
   thread_id: string;
 }
 
-/** How a turn ended, in the seed's richer shape. */
-export type TurnStatus = "completed" | "failed" | "early_exit";
+/** How a turn ended, in the seed's richer shape (`interrupted`: app-server, after `turn/interrupt`). */
+export type TurnStatus = "completed" | "failed" | "early_exit" | "interrupted";
 
 /** The final answer of a turn, in the seed's richer shape. */
 export interface FinalResponse {
@@ -55,6 +56,8 @@ export interface TurnCompletedEvent {
   status?: TurnStatus;
   /** Error, when `status` is `failed` (seed shape). */
   error?: { message: string } | null;
+  /** Usage of this turn alone, when the producer knows it exactly (app-server). */
+  turn_usage?: Usage | null;
 }
 
 /** A turn failed. */
@@ -105,10 +108,18 @@ export interface ItemCompletedEvent {
   item: ThreadItem;
 }
 
-/** A streamed piece of the agent's message or of the input (seed shape). */
+/**
+ * A streamed piece of an item: the agent's message or the input (seed shape), and with the
+ * app-server's `streamDeltas` the agent's message, reasoning text and summary, and command output.
+ */
 export interface ItemDeltaEvent {
   /** Discriminator. */
-  type: "item.agent_message.delta" | "item.input_text.delta";
+  type:
+    | "item.agent_message.delta"
+    | "item.input_text.delta"
+    | "item.reasoning.delta"
+    | "item.reasoning_summary.delta"
+    | "item.command_execution.output_delta";
   /** Item id. */
   item_id?: string;
   /** The text piece. */
@@ -199,6 +210,20 @@ export interface ToolCallRequiredEvent {
   decision?: "approved" | "denied" | "timeout";
 }
 
+/** An app-server approval request and how it was answered (yielded once the answer is sent). */
+export interface ApprovalDecidedEvent {
+  /** Discriminator. */
+  type: "approval.decided";
+  /** The request. */
+  request: ToolApprovalRequest;
+  /** The answer sent to the app-server. */
+  answer: ApprovalAnswer;
+  /** Who decided: `user` (the `onApproval` hook) or `policy` (no hook, a hook that threw or was too slow, an interrupted run). */
+  source: "user" | "policy";
+  /** Why, when the hook did not decide. */
+  reason?: string;
+}
+
 /** An event type this SDK does not know, kept whole (also surfaced as `codex.event.unknown`). */
 export interface UnknownEvent {
   /** The unknown type. */
@@ -222,7 +247,8 @@ export type KnownThreadEvent =
   | TokenUsageUpdatedEvent
   | TurnDiffUpdatedEvent
   | TurnCompactionEvent
-  | ToolCallRequiredEvent;
+  | ToolCallRequiredEvent
+  | ApprovalDecidedEvent;
 
 /** An event from the CLI: a known one, or an unknown one kept whole. */
 export type ThreadEvent = KnownThreadEvent | UnknownEvent;
@@ -239,6 +265,9 @@ export const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set([
   "item.completed",
   "item.agent_message.delta",
   "item.input_text.delta",
+  "item.reasoning.delta",
+  "item.reasoning_summary.delta",
+  "item.command_execution.output_delta",
   "error",
   "thread.tokenUsage.updated",
   "thread/tokenUsage/updated",
@@ -251,6 +280,7 @@ export const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set([
   "turn/compaction/completed",
   "turn/compaction/failed",
   "tool.call.required",
+  "approval.decided",
 ]);
 
 /**

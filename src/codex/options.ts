@@ -49,6 +49,76 @@ export type ApprovalDecision = boolean | "approved" | "denied" | { approved: boo
 /** Decides on tool calls that need approval. */
 export type ApprovalHandler = (request: ApprovalRequest) => ApprovalDecision | Promise<ApprovalDecision>;
 
+// ---- app-server approvals (`onApproval`) ----
+
+/** How an app-server approval request is answered (the protocol's decisions, 0.169). */
+export type ApprovalAnswer = "accept" | "acceptForSession" | "decline" | "cancel";
+
+/** One file of a patch waiting for approval. */
+export interface ApprovalFileChange {
+  /** Absolute path. */
+  path: string;
+  /** What the patch does to it. */
+  kind: "add" | "delete" | "update";
+  /** The change as a diff (the whole content for an added file). */
+  diff: string;
+}
+
+/** What every approval request carries. */
+export interface ApprovalRequestBase {
+  /** Thread id. */
+  threadId: string;
+  /** Turn id (the app-server's). */
+  turnId: string;
+  /** The item waiting for the decision (the command's or patch's call id). */
+  itemId: string;
+  /** Why the agent asks, when it says. */
+  reason: string | null;
+  /** The thread's approval policy as the app-server reported it (`on-request`, `untrusted`, `never`, `granular`). */
+  policy: string;
+}
+
+/** The agent wants to run a command that needs approval. */
+export interface CommandApprovalRequest extends ApprovalRequestBase {
+  /** Discriminator. */
+  kind: "command";
+  /** The command line, as the app-server will run it. */
+  command: string | null;
+  /** Its working directory. */
+  cwd: string | null;
+}
+
+/** The agent wants to apply a patch that needs approval. */
+export interface FileChangeApprovalRequest extends ApprovalRequestBase {
+  /** Discriminator. */
+  kind: "file_change";
+  /** The files the patch touches (from the item the app-server announced before asking). */
+  changes: ApprovalFileChange[];
+  /** A directory the agent asks to write under for the rest of the session, when it does. */
+  grantRoot: string | null;
+}
+
+/** A request for approval from `codex app-server`: a command or a file change. */
+export type ToolApprovalRequest = CommandApprovalRequest | FileChangeApprovalRequest;
+
+/** What an {@link ApprovalHook} gets besides the request. */
+export interface ApprovalContext {
+  /** Aborted when the answer is no longer wanted (the turn ended, or `approvalTimeoutMs` passed). */
+  signal: AbortSignal;
+}
+
+/**
+ * Decides on an app-server approval request. A hook that throws, or takes longer than
+ * `approvalTimeoutMs`, declines; a turn aborted meanwhile cancels.
+ */
+export type ApprovalHook = (
+  request: ToolApprovalRequest,
+  context: ApprovalContext,
+) => ApprovalAnswer | Promise<ApprovalAnswer>;
+
+/** Which way a `Codex` runs turns. */
+export type TransportKind = "exec" | "app-server";
+
 /** Telemetry metadata of a thread. */
 export interface RunMetadata {
   /** Caller-supplied source label. */
@@ -94,6 +164,14 @@ export interface CodexOptions {
   killGraceMs?: number;
   /** Originator sent to the CLI (`CODEX_INTERNAL_ORIGINATOR_OVERRIDE`). @default "codex_sdk_ts" */
   cliOriginator?: string;
+  /**
+   * How turns run: `exec` starts `codex exec --json` per turn; `app-server` keeps one
+   * `codex app-server` process for this instance's threads (approvals, interrupt, steer, deltas).
+   * Close it with `codex.close()` or `await using`. @default "exec"
+   */
+  transport?: TransportKind;
+  /** app-server: how long a request to the server (thread/start, turn/start, ...) may go unanswered. @default 60000 */
+  requestTimeoutMs?: number;
 }
 
 /** Options of a thread (every run of it). */
@@ -124,8 +202,15 @@ export interface ThreadOptions {
   metadata?: RunMetadata;
   /** Decides on tool calls that need approval. Without it they are denied by policy. */
   approvalHandler?: ApprovalHandler;
-  /** How long {@link ThreadOptions.approvalHandler} may take. @default 60000 */
+  /** How long {@link ThreadOptions.approvalHandler} or {@link ThreadOptions.onApproval} may take. @default 60000 */
   approvalTimeoutMs?: number;
+  /**
+   * app-server: answers the server's approval requests (commands, file changes). Without it a
+   * request is declined, with a warning. Which actions ask depends on `approvalPolicy`.
+   */
+  onApproval?: ApprovalHook;
+  /** The transport of this thread's runs. @default the Codex instance's */
+  transport?: TransportKind;
   /**
    * Cumulative usage of the thread before this object's first run (for `resumeThread`): the
    * first turn's per-turn usage is then exact. Without it that turn reports the cumulative
@@ -138,12 +223,21 @@ export interface ThreadOptions {
 export interface TurnOptions {
   /** JSON schema of the answer; the answer is then parsed into `parsed`. */
   outputSchema?: unknown;
-  /** Aborts the run (the CLI is killed). */
+  /**
+   * Aborts the run: exec kills the CLI; app-server interrupts the turn and kills the server only
+   * when the turn does not end within `killGraceMs`.
+   */
   signal?: AbortSignal;
   /** Inactivity timeout of this run. @default the thread's */
   timeoutMs?: number;
   /** Telemetry metadata of this run, merged over the thread's. */
   metadata?: RunMetadata;
+  /**
+   * app-server: yield agent message, reasoning and command output deltas from `runStreamed`
+   * (`item.agent_message.delta`, `item.reasoning.delta`, `item.reasoning_summary.delta`,
+   * `item.command_execution.output_delta`). Off, they are dropped as they arrive. @default false
+   */
+  streamDeltas?: boolean;
 }
 
 /**
@@ -158,8 +252,8 @@ export type UserInput =
 /** A run's input. */
 export type Input = string | UserInput[];
 
-/** How a run ended. */
-export type RunStatus = "completed" | "early_exit";
+/** How a run ended; `interrupted` after `thread.interrupt()` (app-server). */
+export type RunStatus = "completed" | "early_exit" | "interrupted";
 
 /** The result of {@link Thread.run}. */
 export interface RunResult<T = unknown> {
@@ -175,7 +269,7 @@ export interface RunResult<T = unknown> {
   threadId: string | null;
   /** Turn id (the CLI's, or synthesized as `<thread_id>:<n>`). */
   turnId: string | null;
-  /** `early_exit` when the CLI ended without completing the turn. */
+  /** `early_exit` when the CLI ended without completing the turn; `interrupted` after `thread.interrupt()`. */
   status: RunStatus;
   /** `finalResponse` parsed as JSON, when an output schema was given. */
   parsed?: T;

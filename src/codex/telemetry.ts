@@ -105,8 +105,8 @@ export class RunTelemetry {
   turnUsage: Usage | undefined;
   /** Cumulative usage the CLI reported. */
   cumulativeUsage: Usage | undefined;
-  /** How the turn ended, once it did. */
-  turnStatus: "completed" | "failed" | "early_exit" | undefined;
+  /** How the turn ended, once it did (`interrupted`: app-server `turn/interrupt`). */
+  turnStatus: "completed" | "failed" | "early_exit" | "interrupted" | undefined;
   /** The CLI's message of a failed turn. */
   turnError: string | undefined;
   /** `error` events that did not fail the turn. */
@@ -120,6 +120,9 @@ export class RunTelemetry {
   #turn: SpanHandle | undefined;
   readonly #items = new Map<string, { span: SpanHandle; tool?: SpanHandle }>();
   readonly #approvals = new Map<string, SpanHandle>();
+  // Call ids whose approval was decided through approvalStart (app-server): their declined items
+  // need no synthetic "declined by the policy" approval span.
+  readonly #decided = new Set<string>();
   #compaction: SpanHandle | undefined;
   #lastSeenUsage: Usage | undefined;
   readonly #common: Metadata;
@@ -269,11 +272,16 @@ export class RunTelemetry {
     let baseline: string | undefined;
     if (usage) {
       const before = this.#state.lastUsage;
-      if (before === undefined) baseline = "unknown";
-      delta = before === undefined ? usage : usageDelta(usage, before);
-      if (delta === undefined) {
-        delta = usage;
-        baseline = "reset";
+      // A producer that knows the turn's own usage (app-server) needs no baseline.
+      const exact = e.turn_usage as Usage | null | undefined;
+      if (exact) delta = exact;
+      else {
+        if (before === undefined) baseline = "unknown";
+        delta = before === undefined ? usage : usageDelta(usage, before);
+        if (delta === undefined) {
+          delta = usage;
+          baseline = "reset";
+        }
       }
       this.#state.lastUsage = usage;
       this.cumulativeUsage = usage;
@@ -300,7 +308,7 @@ export class RunTelemetry {
       });
     }
     this.pendingErrors = [];
-    const status = e.status === "early_exit" ? "early_exit" : "completed";
+    const status = e.status === "early_exit" || e.status === "interrupted" ? e.status : "completed";
     this.turnStatus = status;
     this.#endTurn(status, { usage: delta, usage_cumulative: usage ?? undefined, usage_baseline: baseline });
   }
@@ -393,7 +401,7 @@ export class RunTelemetry {
     const exitCode = (item as { exit_code?: unknown }).exit_code;
     const error = itemError(item);
     const finalStatus = status ?? "completed";
-    if (finalStatus === "declined") {
+    if (finalStatus === "declined" && !this.#decided.has(id)) {
       const approval = this.#approvalSpan(toolOf(item), id);
       approval.stop({}, { source: "policy", reason: "declined by the approval policy" }, Events.approvalDenied);
     }
@@ -425,30 +433,45 @@ export class RunTelemetry {
    *
    * @param callId Call id.
    * @param tool Tool name.
-   * @returns A function that records the decision.
+   * @param options When the request arrived (epoch ns; the span is back-dated to it) and extra
+   *   start metadata (the app-server's `policy`, `approval_kind`).
+   * @returns A function that records the decision (with extra end metadata such as `answer`).
    */
   approvalStart(
     callId: string,
     tool: string,
-  ): (decision: "approved" | "denied" | "timeout", source: "policy" | "user", reason?: string) => void {
-    const span = this.#approvalSpan(tool, callId);
+    options: { startTime?: bigint; metadata?: Metadata } = {},
+  ): (decision: "approved" | "denied" | "timeout", source: "policy" | "user", reason?: string, extra?: Metadata) => void {
+    const span = this.#approvalSpan(tool, callId, options.startTime, options.metadata);
     this.#approvals.set(callId, span);
-    return (decision, source, reason) => {
+    this.#decided.add(callId);
+    return (decision, source, reason, extra) => {
       this.#approvals.delete(callId);
       const name = decision === "approved"
         ? Events.approvalApproved
         : decision === "denied"
         ? Events.approvalDenied
         : Events.approvalTimeout;
-      span.stop({}, { source, reason }, name);
+      span.stop({}, { ...extra, source, reason }, name);
     };
   }
 
-  #approvalSpan(tool: string | undefined, callId: string, startTime?: bigint): SpanHandle {
-    return startSpan("codex.approval", { parent_token: this.#parent(), ...this.#ids(), tool, call_id: callId }, {}, {
-      start: Events.approvalRequested,
-      startTime,
-    });
+  #approvalSpan(tool: string | undefined, callId: string, startTime?: bigint, extra?: Metadata): SpanHandle {
+    const meta: Metadata = { parent_token: this.#parent(), ...this.#ids(), tool, call_id: callId, ...extra };
+    return startSpan("codex.approval", meta, {}, { start: Events.approvalRequested, startTime });
+  }
+
+  /**
+   * A problem the transport noticed that does not fail the run (a declined approval for want of a
+   * hook, a server request this SDK does not answer): a `codex.warning` and an entry in the
+   * result's `warnings`.
+   *
+   * @param reason Stable reason code.
+   * @param message What happened.
+   */
+  warning(reason: string, message: string): void {
+    this.warnings.push(message);
+    emit(Events.warning, {}, { ...this.#ids(), parent_token: this.#parent(), reason, message });
   }
 
   #compactionSpan(): SpanHandle {

@@ -21,9 +21,11 @@ import type {
   ThreadOptions,
   TurnOptions,
 } from "./options.ts";
+import { decideApproval, PendingApproval } from "./approvals.ts";
 import { delay, RunControl, WOKEN } from "./process.ts";
 import { RunTelemetry } from "./telemetry.ts";
 import type { RunOutcome, ThreadTelemetryState } from "./telemetry.ts";
+import { TransportWarning } from "./transports/transport.ts";
 import type { Transport, TurnEnd, TurnSession } from "./transports/transport.ts";
 
 /** What a {@link Thread} needs from its {@link Codex}. @internal */
@@ -61,6 +63,8 @@ export class Thread {
   #id: string | null;
   #pid: number | null = null;
   readonly #state: ThreadTelemetryState;
+  // The session of the run in flight (for interrupt / steer), once its transport started it.
+  #live: Promise<TurnSession | undefined> | undefined;
 
   /**
    * @param host The owning Codex.
@@ -86,6 +90,66 @@ export class Thread {
   /** The pid of the CLI process of the run in progress (for `Codex.stop`), or `null`. */
   get pid(): number | null {
     return this.#pid;
+  }
+
+  /**
+   * Interrupts the turn in flight (app-server `turn/interrupt`): it ends as `interrupted`, `run`
+   * resolves with that status, and the server process serves the next turn. Waits for a turn that
+   * is still starting.
+   *
+   * @returns `true` when a turn was interrupted; `false` when none was running.
+   * @throws {CodexExecError} `unsupported` on the exec transport (an exec turn ends only with its
+   *   process: abort it with a `signal`), `rpc_error` / `rpc_timeout` when the server refused.
+   * @example
+   * ```ts
+   * import { Codex } from "../../mod.ts";
+   * const thread = new Codex({ transport: "app-server" }).startThread();
+   * const run = thread.run("Run the slow suite");
+   * setTimeout(() => void thread.interrupt(), 1000);
+   * console.log((await run).status); // "interrupted"
+   * ```
+   */
+  async interrupt(): Promise<boolean> {
+    this.#interactive("interrupt()");
+    const session = await this.#live;
+    if (session === undefined) return false;
+    return await session.interrupt!();
+  }
+
+  /**
+   * Adds input to the turn in flight (app-server `turn/steer`): the agent sees it in its next
+   * model request, within the same turn.
+   *
+   * @param input Text, or text parts and local images.
+   * @returns Once the server accepted it.
+   * @throws {CodexExecError} `unsupported` on the exec transport, `not_running` when no turn is in
+   *   flight, `rpc_error` when the server refused (the turn just ended, or cannot be steered).
+   * @example
+   * ```ts
+   * import { Codex } from "../../mod.ts";
+   * const thread = new Codex({ transport: "app-server" }).startThread();
+   * const run = thread.run("Fix the failing test");
+   * await thread.steer("Only touch files under src/");
+   * await run;
+   * ```
+   */
+  async steer(input: Input): Promise<void> {
+    this.#interactive("steer()");
+    const session = await this.#live;
+    if (session === undefined) {
+      throw new CodexExecError("not_running", "steer() needs a turn in flight: start one with run() or runStreamed()");
+    }
+    const { prompt, images } = normalizeInput(input);
+    await session.steer!(prompt, images);
+  }
+
+  #interactive(what: string): void {
+    if (this.#host.transport(this.#options).interactive === true) return;
+    throw new CodexExecError(
+      "unsupported",
+      `${what} needs the app-server transport (new Codex({ transport: "app-server" }) or startThread({ transport: "app-server" })); ` +
+        "an exec turn ends only with its process: abort it with a signal instead",
+    );
   }
 
   /**
@@ -145,7 +209,7 @@ export class Thread {
       turnUsage: t.turnUsage ?? null,
       threadId: this.#id,
       turnId: t.turnId ?? null,
-      status: t.turnStatus === "completed" ? "completed" : "early_exit",
+      status: t.turnStatus === "completed" || t.turnStatus === "interrupted" ? t.turnStatus : "early_exit",
       warnings: [...t.warnings],
       pid: state.pid,
     };
@@ -198,6 +262,8 @@ export class Thread {
     let failure: unknown;
     let end: TurnEnd | undefined;
     let natural = false; // the generator reached its natural end (not a consumer break)
+    let ready: (s: TurnSession | undefined) => void = () => {};
+    const live = this.#live = new Promise<TurnSession | undefined>((resolve) => (ready = resolve));
     try {
       if (signal?.aborted) throw aborted(signal);
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -213,16 +279,22 @@ export class Thread {
           traceEnv: { ...traceEnvFor(token) },
           control,
           timeoutMs,
+          deltas: turnOptions.streamDeltas === true,
         });
       } catch (error) {
         throw control.reason !== undefined ? interruptError(control.reason, signal, timeoutMs) : error;
       }
+      ready(session);
       state.pid = session.pid;
       this.#pid = session.pid;
       telemetry.spawned(session.pid);
       if (control.reason !== undefined) session.cancel(control.reason);
       for (let batch = await session.next(); batch !== null; batch = await session.next()) {
         for (const record of batch) {
+          if (record instanceof PendingApproval) {
+            yield await decideApproval(record, telemetry, opts, control);
+            continue;
+          }
           const event = this.#event(record, telemetry);
           if (event === undefined) continue;
           if (event.type === "tool.call.required") {
@@ -248,6 +320,8 @@ export class Thread {
           pid: session.pid,
         });
     } finally {
+      ready(undefined);
+      if (this.#live === live) this.#live = undefined;
       signal?.removeEventListener("abort", onAbort);
       if (session !== undefined) {
         try {
@@ -273,6 +347,10 @@ export class Thread {
   #event(record: unknown, telemetry: RunTelemetry): ThreadEvent | undefined {
     if (record instanceof MalformedLine) {
       telemetry.malformed(record);
+      return undefined;
+    }
+    if (record instanceof TransportWarning) {
+      telemetry.warning(record.reason, record.message);
       return undefined;
     }
     if (
@@ -351,6 +429,9 @@ export class Thread {
         : { ...base, result: "early_exit", openTurnStatus: "aborted", reason: "consumer_stopped" };
     }
     if (t.turnStatus === "completed") return { ...base, result: "ok", openTurnStatus: "early_exit" };
+    if (t.turnStatus === "interrupted") {
+      return { ...base, result: "early_exit", openTurnStatus: "early_exit", reason: "interrupted" };
+    }
     return { ...base, result: "early_exit", openTurnStatus: "early_exit", reason: "no_turn_completed" };
   }
 

@@ -24,6 +24,8 @@ export interface ChildParts {
   killGroup?(signal: string): boolean;
   /** Signals the leader itself. */
   killChild(signal: string): boolean;
+  /** Refs / unrefs the child and its pipes, where the runtime can. */
+  keepAlive?(on: boolean): void;
 }
 
 const encoder = new TextEncoder();
@@ -64,6 +66,7 @@ export function spawnedProcess(parts: ChildParts, options: SpawnOptions, tail?: 
     pid: parts.pid,
     stdout: parts.stdout,
     stdin,
+    keepAlive: parts.keepAlive,
     stderrTail: () => stderr.text(),
     exited,
     get hasExited() {

@@ -75,6 +75,15 @@ export interface SpawnedProcess {
    * @returns `false` when nothing was signalled (already gone).
    */
   kill(signal?: string): boolean;
+  /**
+   * Whether the child (its handle and pipes) keeps the host's event loop alive. A long-lived
+   * child that is idle (`codex app-server` between turns) is let go with `false`, so a host that
+   * forgot to close it can still exit (the exit guard then ends its group). Absent where the
+   * runtime cannot do it: on Bun a pending pipe read holds the loop whatever `unref()` says.
+   *
+   * @param on `true` to hold the loop (the default), `false` to let go.
+   */
+  keepAlive?(on: boolean): void;
 }
 
 /** Starts child processes: one adapter per runtime. */

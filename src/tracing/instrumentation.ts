@@ -221,6 +221,8 @@ const toolEnd = (failure: boolean): EndRule => (span, md, _m, t) => {
 const approvalEnd = (decision: string): EndRule => (span, md) => {
   span.setAttribute("codex.approval.decision", decision);
   copyStr(span, md, [["codex.approval.source", "source"], ["codex.approval.reason", "reason"]]);
+  // app-server: the protocol answer sent (accept, acceptForSession, decline, cancel) and the policy.
+  copyStr(span, md, [["codex.approval.answer", "answer"], ["codex.approval.policy", "policy"]]);
 };
 
 const compactionEnd = (failure: boolean): EndRule => (span, md, m) => {

@@ -30,6 +30,8 @@ export interface TurnRequest {
   readonly control: RunControl;
   /** Inactivity bound: the turn fails when the CLI says nothing for this long. */
   readonly timeoutMs?: number;
+  /** Yield item deltas (app-server's `streamDeltas`); a transport without them ignores it. */
+  readonly deltas?: boolean;
 }
 
 /** One turn in progress. */
@@ -58,6 +60,42 @@ export interface TurnSession {
    * @returns How the CLI process ended, when it did during the turn.
    */
   close(): Promise<TurnEnd>;
+  /**
+   * Interrupts the turn and lets it end by itself (`interrupted`); only on transports that are
+   * `interactive`.
+   *
+   * @returns `false` when the turn had already ended.
+   */
+  interrupt?(): Promise<boolean>;
+  /**
+   * Adds input to the running turn; only on transports that are `interactive`.
+   *
+   * @param prompt Text.
+   * @param images Local image paths.
+   * @returns Once the server took it.
+   */
+  steer?(prompt: string, images: readonly string[]): Promise<void>;
+}
+
+/**
+ * A record a transport yields for a problem that does not fail the run; the thread reports it as
+ * a `codex.warning` and in the result's `warnings`.
+ */
+export class TransportWarning {
+  /** Stable reason code. */
+  readonly reason: string;
+  /** What happened. */
+  readonly message: string;
+  /**
+   * Describes the problem.
+   *
+   * @param reason Stable reason code.
+   * @param message What happened.
+   */
+  constructor(reason: string, message: string) {
+    this.reason = reason;
+    this.message = message;
+  }
 }
 
 /** How a turn ended at the process level. */
@@ -76,6 +114,8 @@ export interface TurnEnd {
 export interface Transport {
   /** `exec` or `app-server`. */
   readonly name: string;
+  /** Whether its sessions take `interrupt` and `steer`. */
+  readonly interactive?: boolean;
   /**
    * Starts a turn.
    *

@@ -15,6 +15,8 @@ interface DenoChild {
   readonly stderr: ReadableStream<Uint8Array>;
   readonly status: Promise<{ success: boolean; code: number; signal: string | null }>;
   kill(signal?: string): void;
+  ref(): void;
+  unref(): void;
 }
 interface DenoGlobal {
   Command: new (cmd: string, options: Record<string, unknown>) => { spawn(): DenoChild };
@@ -91,6 +93,8 @@ export function denoSpawner(): Spawner {
           child.kill(signal);
           return true;
         },
+        // Measured: an unref'd child no longer holds the loop, pending pipe reads included.
+        keepAlive: (on) => (on ? child.ref() : child.unref()),
       }, options));
     },
   };

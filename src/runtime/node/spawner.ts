@@ -30,6 +30,12 @@ interface NodeChild {
   signalCode: string | null;
   once(event: string, fn: (...args: never[]) => void): unknown;
   kill(signal?: string): boolean;
+  ref(): void;
+  unref(): void;
+}
+interface Refable {
+  ref?(): void;
+  unref?(): void;
 }
 interface ChildProcessModule {
   spawn(cmd: string, args: readonly string[], options: Record<string, unknown>): NodeChild;
@@ -140,6 +146,13 @@ export function nodeSpawner(): Spawner {
               }),
             killGroup: (signal) => child.pid !== undefined && proc.kill(-child.pid, signal),
             killChild: (signal) => child.kill(signal),
+            keepAlive(on) {
+              // The child's handle and its three pipe sockets each hold the loop.
+              for (const h of [child, child.stdin, child.stdout, child.stderr] as unknown as Refable[]) {
+                if (on) h?.ref?.();
+                else h?.unref?.();
+              }
+            },
           }, options, tail));
         });
       });
