@@ -9,8 +9,6 @@ import type { ResolvedBinary } from "./process.ts";
 import { CodexExecError } from "../base/errors.ts";
 import { Thread } from "./thread.ts";
 import type { ThreadHost } from "./thread.ts";
-import { appServerTransport } from "./transports/app-server.ts";
-import type { AppServerTransport } from "./transports/app-server.ts";
 import { execTransport } from "./transports/exec.ts";
 import type { ExecHost } from "./transports/exec.ts";
 import type { Transport } from "./transports/transport.ts";
@@ -38,7 +36,7 @@ export class Codex {
   #binary: Promise<ResolvedBinary> | undefined;
   readonly #host: ThreadHost;
   // The long-lived app-server of this instance, created on the first app-server thread's run.
-  #appServer: AppServerTransport | undefined;
+  #appServer: Transport | undefined;
 
   /**
    * Creates a client; nothing is spawned until a thread runs.
@@ -69,7 +67,7 @@ export class Codex {
       transport: (thread: ThreadOptions): Transport => {
         const kind = thread.transport ?? this.#options.transport ?? "exec";
         if (kind === "exec") return exec;
-        if (kind === "app-server") return this.#appServer ??= appServerTransport(processHost, this.#options);
+        if (kind === "app-server") return this.#appServer ??= lazyAppServer(processHost, this.#options);
         throw new CodexExecError(
           "invalid_options",
           `unknown transport ${JSON.stringify(kind)}: use "exec" or "app-server"`,
@@ -166,4 +164,31 @@ export class Codex {
   activePids(): number[] {
     return [...runs.keys()];
   }
+}
+
+/**
+ * The app-server transport, its module loaded on the first turn: a service that only runs exec
+ * turns never loads (and, with a code-splitting bundler, never ships) the JSON-RPC client and the
+ * protocol mapping.
+ */
+function lazyAppServer(host: ExecHost, options: CodexOptions): Transport {
+  let loaded: Promise<Transport> | undefined;
+  const load = (): Promise<Transport> => {
+    if (loaded === undefined) {
+      const p = loaded = import("./transports/app-server.ts").then((m) => m.appServerTransport(host, options));
+      // A module that failed to load is tried again on the next turn.
+      p.catch(() => {
+        if (loaded === p) loaded = undefined;
+      });
+    }
+    return loaded;
+  };
+  return {
+    name: "app-server",
+    interactive: true,
+    startTurn: async (request) => (await load()).startTurn(request),
+    close: async () => {
+      if (loaded !== undefined) await (await loaded).close();
+    },
+  };
 }
