@@ -92,6 +92,10 @@ export function bunSpawner(): Spawner {
         async closeStdin() {
           await stdin?.end();
         },
+        endStdin(data) {
+          if (data !== undefined) stdin?.write(data);
+          stdin?.end();
+        },
         killGroup: proc === undefined ? undefined : (signal) => proc.kill(-child.pid, signal),
         killChild(signal) {
           child.kill(signal);

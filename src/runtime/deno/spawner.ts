@@ -85,6 +85,13 @@ export function denoSpawner(): Spawner {
         ),
         writeStdin: (data) => writer.write(data),
         closeStdin: () => writer.close(),
+        endStdin(data) {
+          // Deno's writer is asynchronous either way: queue both, never reject into the host.
+          if (data !== undefined) {
+            writer.write(typeof data === "string" ? new TextEncoder().encode(data) : data).catch(() => {});
+          }
+          writer.close().catch(() => {});
+        },
         killGroup(signal) {
           deno.kill(-child.pid, signal);
           return true;

@@ -17,7 +17,7 @@ interface NodeStream {
 interface NodeWritable {
   on(event: string, fn: (...args: never[]) => void): unknown;
   write(data: Uint8Array, callback: (error?: Error | null) => void): boolean;
-  end(callback?: () => void): void;
+  end(data?: string | Uint8Array | (() => void), callback?: () => void): void;
   readonly destroyed?: boolean;
   readonly writableFinished?: boolean;
 }
@@ -144,6 +144,7 @@ export function nodeSpawner(): Spawner {
                 stdin.on("close", done as never);
                 stdin.end(done);
               }),
+            endStdin: (data) => stdin.end(data),
             killGroup: (signal) => child.pid !== undefined && proc.kill(-child.pid, signal),
             killChild: (signal) => child.kill(signal),
             keepAlive(on) {
