@@ -4,8 +4,10 @@
  * (times are bigints, so never rounded through a float), every AnyValue shape, any string content.
  * @module
  */
-import { base64 } from "../base/base64.ts";
-import type { Attributes, AttributeValue, SpanRecord } from "../tracing/span-record.ts";
+import type { Attributes, SpanRecord } from "../tracing/span-record.ts";
+import { attributes, byte, context, count, decoder, raw, resource, scope, str, withWriter } from "./json-writer.ts";
+
+export { encodeAttributes, jsonString } from "./json-writer.ts";
 
 /** The resource and scope context of an export. */
 export interface EncodeOptions {
@@ -17,268 +19,6 @@ export interface EncodeOptions {
   schemaUrl?: string;
 }
 
-// Anything JSON must escape, plus surrogates (a lone one must become \udXXX to stay valid UTF-8).
-// deno-lint-ignore no-control-regex
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/**
- * Quotes a string as a JSON string literal; lone surrogates become `\udXXX` escapes.
- *
- * @param s Any string.
- * @returns The JSON literal, quotes included.
- * @example
- * ```ts
- * import { jsonString } from "./otlp-json.ts";
- * jsonString('a"b'); // "\"a\\\"b\""
- * ```
- */
-export function jsonString(s: string): string {
-  if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
-  // ES2019 well-formed JSON.stringify escapes lone surrogates and keeps valid pairs: exactly the
-  // careful path needed here, and native on all target engines.
-  return JSON.stringify(s);
-}
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
-
-// ---- byte writer: the request body is built as UTF-8 bytes directly (one pass per string, no
-// intermediate object tree, no rope of string pieces to flatten and re-encode).
-
-let buf: Uint8Array = new Uint8Array(0);
-let pos = 0;
-const HEXC = new TextEncoder().encode("0123456789abcdef");
-
-function grow(need: number): void {
-  let size = buf.length * 2 || 1024;
-  while (size < pos + need) size *= 2;
-  const next = new Uint8Array(size);
-  next.set(buf.subarray(0, pos));
-  buf = next;
-}
-
-/** Writes ASCII text that needs no escaping (JSON punctuation, digits, hex ids). */
-function raw(s: string): void {
-  const n = s.length;
-  if (pos + n > buf.length) grow(n);
-  const b = buf;
-  let p = pos;
-  for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
-  pos = p;
-}
-
-/** Writes one ASCII byte. */
-function byte(c: number): void {
-  if (pos === buf.length) grow(1);
-  buf[pos++] = c;
-}
-
-// The byte after the backslash for the ASCII characters JSON escapes: a short escape for these
-// seven, `u` (\u00XX) for the other control characters, 0 for characters written as they are.
-const ESCAPE = new Uint8Array(128).fill(117, 0, 32);
-for (let i = 0; i < 7; i++) ESCAPE['\b\t\n\f\r"\\'.charCodeAt(i)] = 'btnfr"\\'.charCodeAt(i);
-
-/** Writes a JSON string literal as UTF-8: escapes as JSON.stringify does, lone surrogates as \udXXX. */
-function str(s: string): void {
-  const n = s.length;
-  if (pos + n * 6 + 2 > buf.length) grow(n * 6 + 2);
-  const b = buf;
-  let p = pos;
-  b[p++] = 34;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) {
-      const e = ESCAPE[c];
-      if (e === 0) {
-        b[p++] = c;
-        continue;
-      }
-      if (e !== 117) {
-        b[p++] = 92;
-        b[p++] = e;
-        continue;
-      }
-    } else if (c < 0x800) {
-      b[p++] = 0xc0 | (c >> 6);
-      b[p++] = 0x80 | (c & 63);
-      continue;
-    } else if (c < 0xd800 || c > 0xdfff) {
-      b[p++] = 0xe0 | (c >> 12);
-      b[p++] = 0x80 | ((c >> 6) & 63);
-      b[p++] = 0x80 | (c & 63);
-      continue;
-    } else {
-      const d = i + 1 < n ? s.charCodeAt(i + 1) : 0;
-      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
-        const cp = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
-        b[p++] = 0xf0 | (cp >> 18);
-        b[p++] = 0x80 | ((cp >> 12) & 63);
-        b[p++] = 0x80 | ((cp >> 6) & 63);
-        b[p++] = 0x80 | (cp & 63);
-        i++;
-        continue;
-      }
-    }
-    // \uXXXX: control characters (\u00XX) and lone surrogates.
-    b[p++] = 92;
-    b[p++] = 117;
-    b[p++] = HEXC[c >> 12];
-    b[p++] = HEXC[(c >> 8) & 15];
-    b[p++] = HEXC[(c >> 4) & 15];
-    b[p++] = HEXC[c & 15];
-  }
-  b[p++] = 34;
-  pos = p;
-}
-
-// `{"key":"<key>","value":` per attribute key, encoded once: keys repeat across every span.
-const KEY_CACHE_MAX = 4096;
-const keyCache = new Map<string, Uint8Array>();
-
-function keyPrefix(key: string): void {
-  let pre = keyCache.get(key);
-  if (pre === undefined) {
-    pre = withWriter(key.length * 6 + 24, () => {
-      raw('{"key":');
-      str(key);
-      raw(',"value":');
-    }, false).slice();
-    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
-    keyCache.set(key, pre);
-  }
-  const n = pre.length;
-  if (pos + n > buf.length) grow(n);
-  const b = buf;
-  let p = pos;
-  for (let i = 0; i < n; i++) b[p++] = pre[i];
-  pos = p;
-}
-
-/** Writes `{"<field>":"<text>"}`: 64-bit integers and non-finite doubles are JSON strings. */
-function quoted(field: string, text: string): void {
-  raw(field);
-  raw(text);
-  raw('"}');
-}
-
-function numberValue(v: number): void {
-  // Integers in int64 range are intValue (a decimal string: JSON readers lose precision above
-  // 2^53); every other number is a double, with proto3 JSON's string spellings for non-finite
-  // ("NaN", "Infinity", "-Infinity": what String() gives).
-  if (Number.isInteger(v) && v >= -9223372036854775808 && v < 9223372036854775808) {
-    // Above 2^53 Number#toString prints the shortest round-trip digits padded with zeros, not the
-    // integer the double holds; BigInt gives the exact value.
-    quoted('{"intValue":"', v <= 9007199254740991 && v >= -9007199254740991 ? String(v) : BigInt(v).toString());
-  } else if (!Number.isFinite(v)) quoted('{"doubleValue":"', String(v));
-  else {
-    raw('{"doubleValue":');
-    raw(String(v));
-    byte(125);
-  }
-}
-
-function anyValue(v: AttributeValue, depth: number): void {
-  switch (typeof v) {
-    case "string":
-      raw('{"stringValue":');
-      str(v);
-      byte(125);
-      return;
-    case "boolean":
-      raw(v ? '{"boolValue":true}' : '{"boolValue":false}');
-      return;
-    case "number":
-      numberValue(v);
-      return;
-    case "bigint":
-      // Beyond int64 the exact digits are kept as a string.
-      quoted(v >= INT64_MIN && v <= INT64_MAX ? '{"intValue":"' : '{"stringValue":"', v.toString());
-      return;
-    case "object": {
-      if (v === null) return raw("{}");
-      if (depth > 32) return raw('{"stringValue":"[too deep]"}');
-      if (v instanceof Uint8Array) return quoted('{"bytesValue":"', base64(v));
-      if (Array.isArray(v)) {
-        raw('{"arrayValue":{"values":[');
-        for (let i = 0; i < v.length; i++) {
-          if (i > 0) byte(44);
-          const item = v[i];
-          if (item === undefined) raw("{}");
-          else anyValue(item, depth + 1);
-        }
-        raw("]}}");
-        return;
-      }
-      raw('{"kvlistValue":{"values":[');
-      keyValues(v as Attributes, depth + 1);
-      raw("]}}");
-      return;
-    }
-    default:
-      raw("{}");
-  }
-}
-
-function keyValues(attrs: Attributes, depth: number): void {
-  let first = true;
-  for (const key in attrs) {
-    const v = attrs[key];
-    if (v === undefined) continue;
-    if (first) first = false;
-    else byte(44);
-    keyPrefix(key);
-    anyValue(v, depth);
-    byte(125);
-  }
-}
-
-/**
- * Encodes attributes as an OTLP `KeyValue` JSON array.
- *
- * @param attrs Attributes.
- * @returns JSON text of the array.
- * @example
- * ```ts
- * import { encodeAttributes } from "./otlp-json.ts";
- * encodeAttributes({ n: 1 }); // '[{"key":"n","value":{"intValue":"1"}}]'
- * ```
- */
-export function encodeAttributes(attrs: Attributes): string {
-  return withWriter(64, () => {
-    byte(91);
-    keyValues(attrs, 0);
-    byte(93);
-  }, true);
-}
-
-/** Writes `,"<field>":<n>` when `n` is not zero (proto3 JSON leaves zero counts out). */
-function count(field: string, n: number): void {
-  if (n) {
-    raw(`,"${field}":`);
-    raw(String(n));
-  }
-}
-
-/** Writes `,"attributes":[...]` and the dropped-attributes count of a span, event or link. */
-function attributes(attrs: Attributes, dropped: number): void {
-  raw(',"attributes":[');
-  keyValues(attrs, 0);
-  byte(93);
-  count("droppedAttributesCount", dropped);
-}
-
-/** Writes `{"traceId":…,"spanId":…[,"traceState":…]` of a span or a link. */
-function context(c: { traceId: string; spanId: string; traceState?: string }): void {
-  raw('{"traceId":');
-  str(c.traceId);
-  raw(',"spanId":');
-  str(c.spanId);
-  if (c.traceState) {
-    raw(',"traceState":');
-    str(c.traceState);
-  }
-}
 
 function span(sp: SpanRecord): void {
   context(sp);
@@ -340,26 +80,6 @@ function span(sp: SpanRecord): void {
   raw("}}");
 }
 
-const decoder = new TextDecoder();
-
-/** Runs `fn` against a fresh buffer; nested calls (key cache fills) save and restore the state. */
-function withWriter(size: number, fn: () => void, asString: true): string;
-function withWriter(size: number, fn: () => void, asString: false): Uint8Array;
-function withWriter(size: number, fn: () => void, asString: boolean): string | Uint8Array {
-  const saveBuf = buf;
-  const savePos = pos;
-  buf = new Uint8Array(size);
-  pos = 0;
-  try {
-    fn();
-    const out = buf.subarray(0, pos);
-    return asString ? decoder.decode(out) : out;
-  } finally {
-    buf = saveBuf;
-    pos = savePos;
-  }
-}
-
 type Scope = SpanRecord["scope"];
 
 /** Spans grouped by scope (name and version), in first-seen order. */
@@ -382,22 +102,16 @@ function groupByScope(spans: readonly SpanRecord[]): Iterable<{ scope: Scope; sp
 
 function writeRequest(spans: readonly SpanRecord[], options: EncodeOptions): void {
   const groups = groupByScope(spans);
-  raw('{"resourceSpans":[{"resource":{"attributes":[');
-  keyValues(options.resource ?? {}, 0);
-  byte(93);
-  count("droppedAttributesCount", options.resourceDroppedAttributesCount ?? 0);
-  raw('},"scopeSpans":[');
+  raw('{"resourceSpans":[{');
+  resource(options.resource, options.resourceDroppedAttributesCount);
+  raw(',"scopeSpans":[');
   let first = true;
   for (const group of groups) {
     if (first) first = false;
     else byte(44);
-    raw('{"scope":{"name":');
-    str(group.scope.name);
-    if (group.scope.version !== undefined) {
-      raw(',"version":');
-      str(group.scope.version);
-    }
-    raw('},"spans":[');
+    byte(123);
+    scope(group.scope);
+    raw(',"spans":[');
     const list = group.spans;
     for (let i = 0; i < list.length; i++) {
       if (i > 0) byte(44);

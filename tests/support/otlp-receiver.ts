@@ -1,7 +1,8 @@
 /**
  * A local OTLP/HTTP receiver for tests: a real `node:http` (or `node:https` with client
  * certificates) server on 127.0.0.1:0 that gunzips, validates every payload against the
- * opentelemetry-proto schema, counts invalid ones, and answers with scripted responses.
+ * opentelemetry-proto schema of its signal (by path: /v1/traces, /v1/metrics, /v1/logs), counts
+ * invalid ones, and answers with scripted responses.
  */
 import { createServer as createHttpServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
@@ -10,7 +11,18 @@ import type { Socket } from "node:net";
 import { gunzipSync } from "node:zlib";
 import { after, before } from "node:test";
 import assert from "node:assert/strict";
-import { countSpans, validateTraces } from "./otlp-schema.ts";
+import { countDataPoints, countLogRecords, countSpans, validateSignal } from "./otlp-schema.ts";
+
+/** An OTLP signal, by its path. */
+export type Signal = "traces" | "metrics" | "logs";
+
+const REJECTED: Record<Signal, string> = { traces: "rejectedSpans", metrics: "rejectedDataPoints", logs: "rejectedLogRecords" };
+
+/** The signal of a request path (`/v1/traces` when it names none). */
+export function signalOfPath(path: string): Signal {
+  const m = /\/v1\/(traces|metrics|logs)(?:[/?]|$)/.exec(path);
+  return (m?.[1] as Signal | undefined) ?? "traces";
+}
 
 /** One scripted answer. */
 export interface Scripted {
@@ -35,7 +47,12 @@ export interface Received {
   bytes: number;
   gzip: boolean;
   payload: unknown;
+  /** The signal, from the path. */
+  signal: Signal;
+  /** Spans (traces requests only; 0 otherwise). */
   spans: number;
+  /** Items of the request's signal: spans, data points or log records. */
+  items: number;
   errors: string[];
 }
 
@@ -51,6 +68,16 @@ export interface OtlpReceiver {
   readonly invalid: number;
   /** Spans in accepted (2xx) requests, minus `rejectedSpans` answered. */
   readonly acceptedSpans: number;
+  /** Items of a signal in accepted (2xx) requests, minus the rejected count answered. */
+  accepted(signal: Signal): number;
+  /** Items of a signal received, in any request. */
+  received(signal: Signal): number;
+  /** All data points received (each with its metric's name, unit, kind, temporality, resource and scope). */
+  dataPoints(): Record<string, unknown>[];
+  /** All log records received (with resource and scope). */
+  logRecords(): Record<string, unknown>[];
+  /** Resolves once `n` items of `signal` were received. */
+  waitFor(signal: Signal, n: number, timeoutMs?: number): Promise<void>;
   /** Queue answers for the next requests (then the default applies). */
   script(...answers: Scripted[]): void;
   /** Sets the answer used when the script is empty. */
@@ -76,7 +103,7 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
   const queue: Scripted[] = [];
   let fallback: Scripted = {};
   let invalid = 0;
-  let accepted = 0;
+  const acceptedBy: Record<Signal, number> = { traces: 0, metrics: 0, logs: 0 };
   const hanging = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
   const waiters = new Set<() => void>();
@@ -94,12 +121,15 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
       const answer = queue.shift() ?? fallback;
       let raw = Buffer.concat(chunks);
       const gzip = req.headers["content-encoding"] === "gzip";
-      const rec: Received = { path: req.url ?? "", headers: req.headers, bytes: raw.length, gzip, payload: undefined, spans: 0, errors: [] };
+      const path = req.url ?? "";
+      const signal = signalOfPath(path);
+      const rec: Received = { path, headers: req.headers, bytes: raw.length, gzip, payload: undefined, signal, spans: 0, items: 0, errors: [] };
       try {
         if (gzip) raw = gunzipSync(raw);
         rec.payload = JSON.parse(raw.toString("utf8"));
-        rec.errors = validateTraces(rec.payload, { int64AsString: options.int64AsString });
-        rec.spans = countSpans(rec.payload);
+        rec.errors = validateSignal(signal, rec.payload, { int64AsString: options.int64AsString });
+        rec.items = signal === "traces" ? countSpans(rec.payload) : signal === "metrics" ? countDataPoints(rec.payload) : countLogRecords(rec.payload);
+        if (signal === "traces") rec.spans = rec.items;
       } catch (error) {
         rec.errors = [`unparsable payload: ${(error as Error).message}`];
       }
@@ -118,9 +148,9 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
       if (status >= 200 && status < 300) {
         let rejected = 0;
         try {
-          rejected = Number(JSON.parse(answer.body ?? "{}")?.partialSuccess?.rejectedSpans ?? 0);
+          rejected = Number(JSON.parse(answer.body ?? "{}")?.partialSuccess?.[REJECTED[signal]] ?? 0);
         } catch { /* non-JSON body */ }
-        accepted += rec.spans - rejected;
+        acceptedBy[signal] += rec.items - rejected;
       }
       const body = answer.bodyBytes !== undefined ? Buffer.alloc(answer.bodyBytes, 0x20) : Buffer.from(answer.body ?? "{}");
       res.writeHead(status, { "content-type": "application/json", ...answer.headers });
@@ -153,7 +183,66 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
       return invalid;
     },
     get acceptedSpans() {
-      return accepted;
+      return acceptedBy.traces;
+    },
+    accepted(signal: Signal) {
+      return acceptedBy[signal];
+    },
+    received(signal: Signal) {
+      return requests.reduce((a, r) => a + (r.signal === signal ? r.items : 0), 0);
+    },
+    dataPoints() {
+      const out: Record<string, unknown>[] = [];
+      type Data = { dataPoints?: Record<string, unknown>[]; aggregationTemporality?: number; isMonotonic?: boolean };
+      type Metric = { name?: string; unit?: string; description?: string } & Record<string, unknown>;
+      for (const r of requests) {
+        if (r.signal !== "metrics") continue;
+        const p = r.payload as { resourceMetrics?: { resource?: unknown; scopeMetrics?: { scope?: unknown; metrics?: Metric[] }[] }[] } | undefined;
+        for (const rm of p?.resourceMetrics ?? []) {
+          for (const sm of rm.scopeMetrics ?? []) {
+            for (const m of sm.metrics ?? []) {
+              for (const kind of ["sum", "gauge", "histogram", "exponentialHistogram", "summary"]) {
+                const data = m[kind] as Data | undefined;
+                for (const dp of data?.dataPoints ?? []) {
+                  out.push({ ...dp, metric: m.name, unit: m.unit, kind, aggregationTemporality: data?.aggregationTemporality, isMonotonic: data?.isMonotonic, resource: rm.resource, scope: sm.scope });
+                }
+              }
+            }
+          }
+        }
+      }
+      return out;
+    },
+    logRecords() {
+      const out: Record<string, unknown>[] = [];
+      for (const r of requests) {
+        if (r.signal !== "logs") continue;
+        const p = r.payload as { resourceLogs?: { resource?: unknown; scopeLogs?: { scope?: unknown; logRecords?: Record<string, unknown>[] }[] }[] } | undefined;
+        for (const rl of p?.resourceLogs ?? []) {
+          for (const sl of rl.scopeLogs ?? []) {
+            for (const lr of sl.logRecords ?? []) out.push({ ...lr, resource: rl.resource, scope: sl.scope });
+          }
+        }
+      }
+      return out;
+    },
+    waitFor(signal: Signal, n: number, timeoutMs = 5000): Promise<void> {
+      const count = (): number => requests.reduce((a, r) => a + (r.signal === signal ? r.items : 0), 0);
+      if (count() >= n) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (count() >= n) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            resolve();
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`receiver: ${count()} of ${n} ${signal} items after ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.add(check);
+      });
     },
     script(...answers: Scripted[]) {
       queue.push(...answers);

@@ -1,5 +1,5 @@
 /**
- * Validates OTLP/JSON trace payloads against the opentelemetry-proto schema (tests/proto, loaded
+ * Validates OTLP/JSON trace, metrics and logs payloads against the opentelemetry-proto schema (tests/proto, loaded
  * with protobufjs): a strict walk that applies proto3 JSON rules plus the OTLP deviations (hex
  * ids, integer enums), then protobufjs `fromObject` + `verify` + an encode/decode round trip.
  */
@@ -13,11 +13,15 @@ const FILES = [
   "opentelemetry/proto/resource/v1/resource.proto",
   "opentelemetry/proto/trace/v1/trace.proto",
   "opentelemetry/proto/collector/trace/v1/trace_service.proto",
+  "opentelemetry/proto/metrics/v1/metrics.proto",
+  "opentelemetry/proto/collector/metrics/v1/metrics_service.proto",
+  "opentelemetry/proto/logs/v1/logs.proto",
+  "opentelemetry/proto/collector/logs/v1/logs_service.proto",
 ];
 
 let root: protobuf.Root | undefined;
 
-/** The protobufjs root with the OTLP trace schema. */
+/** The protobufjs root with the OTLP trace, metrics and logs schema. */
 export function otlpRoot(): protobuf.Root {
   if (root !== undefined) return root;
   const r = new protobuf.Root();
@@ -33,6 +37,10 @@ export interface ValidateOptions {
 }
 
 const ID_FIELDS: Record<string, number> = { traceId: 32, spanId: 16, parentSpanId: 16 };
+/** Messages whose trace/span id fields are hex in OTLP/JSON. */
+const ID_MESSAGES = new Set(["Span", "Link", "Exemplar", "LogRecord"]);
+/** Messages whose ids may be empty (not set): a log record outside a span, an exemplar without one. */
+const OPTIONAL_IDS = new Set(["Exemplar", "LogRecord"]);
 const INT64 = new Set(["int64", "sint64", "sfixed64"]);
 const UINT64 = new Set(["uint64", "fixed64"]);
 const INT32 = new Set(["int32", "sint32", "sfixed32"]);
@@ -119,9 +127,9 @@ function checkField(
       errors.push(`${path}: bytes must be a string`);
       return;
     }
-    const idLen = (parent.name === "Span" || parent.name === "Link") ? ID_FIELDS[field.name] : undefined;
+    const idLen = ID_MESSAGES.has(parent.name) ? ID_FIELDS[field.name] : undefined;
     if (idLen !== undefined) {
-      if (field.name === "parentSpanId" && v === "") return;
+      if (v === "" && (field.name === "parentSpanId" || OPTIONAL_IDS.has(parent.name))) return;
       if (v.length !== idLen || !/^[0-9a-f]+$/i.test(v)) errors.push(`${path}: must be ${idLen} hex chars, got ${JSON.stringify(v)}`);
       else if (/^0+$/.test(v)) errors.push(`${path}: all-zero id is invalid`);
       return;
@@ -139,21 +147,16 @@ function hexToBase64(obj: unknown, parentName: string): unknown {
   for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
     if ((k === "traceId" || k === "spanId" || k === "parentSpanId") && typeof v === "string") {
       out[k] = Buffer.from(v, "hex").toString("base64");
-    } else if (k === "doubleValue" && typeof v === "string") {
+    } else if ((k === "doubleValue" || k === "asDouble" || k === "sum" || k === "min" || k === "max") && typeof v === "string") {
       out[k] = Number(v);
     } else out[k] = hexToBase64(v, k);
   }
   return out;
 }
 
-/**
- * Validates a parsed ExportTraceServiceRequest.
- *
- * @returns The list of problems (empty when valid).
- */
-export function validateTraces(payload: unknown, opts: ValidateOptions = {}): string[] {
+function validateRequest(typeName: string, payload: unknown, opts: ValidateOptions): string[] {
   const r = otlpRoot();
-  const type = r.lookupType("opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest");
+  const type = r.lookupType(typeName);
   const errors: string[] = [];
   walk(type, payload, "$", errors, opts);
   if (errors.length > 0) return errors;
@@ -169,11 +172,66 @@ export function validateTraces(payload: unknown, opts: ValidateOptions = {}): st
   return [];
 }
 
+/**
+ * Validates a parsed ExportTraceServiceRequest.
+ *
+ * @returns The list of problems (empty when valid).
+ */
+export function validateTraces(payload: unknown, opts: ValidateOptions = {}): string[] {
+  return validateRequest("opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest", payload, opts);
+}
+
+/**
+ * Validates a parsed ExportMetricsServiceRequest.
+ *
+ * @returns The list of problems (empty when valid).
+ */
+export function validateMetrics(payload: unknown, opts: ValidateOptions = {}): string[] {
+  return validateRequest("opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest", payload, opts);
+}
+
+/**
+ * Validates a parsed ExportLogsServiceRequest.
+ *
+ * @returns The list of problems (empty when valid).
+ */
+export function validateLogs(payload: unknown, opts: ValidateOptions = {}): string[] {
+  return validateRequest("opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest", payload, opts);
+}
+
+/** Validates a payload of the given signal. */
+export function validateSignal(signal: "traces" | "metrics" | "logs", payload: unknown, opts: ValidateOptions = {}): string[] {
+  return signal === "traces" ? validateTraces(payload, opts) : signal === "metrics" ? validateMetrics(payload, opts) : validateLogs(payload, opts);
+}
+
 /** Counts spans in a payload. */
 export function countSpans(payload: unknown): number {
   let n = 0;
   for (const rs of (payload as { resourceSpans?: { scopeSpans?: { spans?: unknown[] }[] }[] }).resourceSpans ?? []) {
     for (const ss of rs.scopeSpans ?? []) n += ss.spans?.length ?? 0;
+  }
+  return n;
+}
+
+/** Counts data points in a metrics payload (every point of every metric). */
+export function countDataPoints(payload: unknown): number {
+  let n = 0;
+  type M = Record<string, { dataPoints?: unknown[] } | undefined>;
+  for (const rm of (payload as { resourceMetrics?: { scopeMetrics?: { metrics?: M[] }[] }[] }).resourceMetrics ?? []) {
+    for (const sm of rm.scopeMetrics ?? []) {
+      for (const m of sm.metrics ?? []) {
+        for (const k of ["sum", "gauge", "histogram", "exponentialHistogram", "summary"]) n += m[k]?.dataPoints?.length ?? 0;
+      }
+    }
+  }
+  return n;
+}
+
+/** Counts log records in a logs payload. */
+export function countLogRecords(payload: unknown): number {
+  let n = 0;
+  for (const rl of (payload as { resourceLogs?: { scopeLogs?: { logRecords?: unknown[] }[] }[] }).resourceLogs ?? []) {
+    for (const sl of rl.scopeLogs ?? []) n += sl.logRecords?.length ?? 0;
   }
   return n;
 }
