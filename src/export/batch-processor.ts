@@ -5,12 +5,13 @@
  * (waiting or in flight): `exported + dropped + queued === produced`.
  * @module
  */
-import { emit } from "../telemetry/bus.ts";
-// Event names as `EventName` literals, not `Events.x`: see src/tracing/tracer.ts.
-import type { EventName } from "../telemetry/events.ts";
+import { Accounting, safeExport } from "./accounting.ts";
+import type { ProcessorHooks, ProcessorStats } from "./accounting.ts";
+
+export type { ProcessorHooks, ProcessorStats } from "./accounting.ts";
 import type { SpanProcessor } from "../tracing/span.ts";
 import type { SpanRecord } from "../tracing/span-record.ts";
-import type { ExportResult, SpanExporter } from "./exporter.ts";
+import type { SpanExporter } from "./exporter.ts";
 
 /** Batch processor settings (OpenTelemetry `OTEL_BSP_*`). */
 export interface BatchOptions {
@@ -24,148 +25,10 @@ export interface BatchOptions {
   exportTimeoutMillis?: number;
 }
 
-/** Counters reported by {@link AccountingProcessor.stats}. */
-export interface ProcessorStats {
-  /** Spans handed to the processor. */
-  produced: number;
-  /** Spans the receiver accepted. */
-  exported: number;
-  /** Spans lost, total. */
-  dropped: number;
-  /** Spans lost, by reason (`queue_full`, `http_400`, `timeout`, `network`, `partial_success`, `shutdown`, ...). */
-  droppedByReason: Record<string, number>;
-  /** Spans waiting or being exported. */
-  queued: number;
-  /** Of `queued`, the spans in the request in flight. */
-  inFlight: number;
-  /** Export requests that failed. */
-  failedExports: number;
-  /** The last failure, without secrets. */
-  lastError?: string;
-}
-
-/** Hooks for problems, so they reach the host as telemetry and a rate-limited warning, never a throw. */
-export interface ProcessorHooks {
-  /** Receives human-readable warnings (rate-limited per reason). @default console.warn */
-  warn?: (message: string) => void;
-  /** Minimum interval between two warnings of the same reason, ms. @default 30000 */
-  warnIntervalMs?: number;
-}
-
 /** A processor that keeps the accounting invariant and can report it. */
 export interface AccountingProcessor extends SpanProcessor {
   /** A snapshot of the counters. */
   stats(): ProcessorStats;
-}
-
-/** Per drop reason: the count not yet reported as an event, and when it was last reported. */
-interface DropReason {
-  pending: number;
-  error?: string;
-  emitted: number;
-  warned: number;
-}
-
-class Accounting {
-  produced = 0;
-  exported = 0;
-  dropped = 0;
-  byReason: Record<string, number> = {};
-  failedExports = 0;
-  lastError: string | undefined;
-  // Drop events are coalesced per reason (at most one per second, the rest reported with the
-  // next one or at flush), and warnings rate-limited per reason: a dead collector under load
-  // would otherwise emit and warn once per span.
-  #reasons = new Map<string, DropReason>();
-  #warn: (message: string) => void;
-  #interval: number;
-
-  constructor(hooks: ProcessorHooks) {
-    this.#warn = hooks.warn ?? ((m) => console.warn(m));
-    this.#interval = hooks.warnIntervalMs ?? 30_000;
-  }
-
-  /** The counters as {@link ProcessorStats}, with the processor's own queue figures. */
-  stats(queued: number, inFlight: number): ProcessorStats {
-    return {
-      produced: this.produced,
-      exported: this.exported,
-      dropped: this.dropped,
-      droppedByReason: { ...this.byReason },
-      queued,
-      inFlight,
-      failedExports: this.failedExports,
-      ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
-    };
-  }
-
-  drop(reason: string, count: number, error?: string): void {
-    if (count <= 0) return;
-    this.dropped += count;
-    this.byReason[reason] = (this.byReason[reason] ?? 0) + count;
-    let r = this.#reasons.get(reason);
-    if (r === undefined) this.#reasons.set(reason, r = { pending: 0, emitted: -Infinity, warned: -Infinity });
-    r.pending += count;
-    if (error !== undefined) r.error = error;
-    const now = Date.now();
-    if (now - r.emitted >= 1000) this.emitDrops(reason, now);
-    if (now - r.warned < this.#interval) return;
-    r.warned = now;
-    try {
-      this.#warn(`[codex] telemetry: dropped ${count} span(s) (${reason})${error ? `: ${error}` : ""}`);
-    } catch {
-      // a broken sink must not break export
-    }
-  }
-
-  /** Emits the coalesced drop counts (all reasons, or one). */
-  emitDrops(only?: string, now: number = Date.now()): void {
-    for (const [reason, r] of this.#reasons) {
-      if (r.pending === 0 || (only !== undefined && reason !== only)) continue;
-      const { pending, error } = r;
-      // Reset before emitting: a handler may drop more spans.
-      r.pending = 0;
-      r.error = undefined;
-      r.emitted = now;
-      emit("codex.exporter.dropped" satisfies EventName, { count: pending, dropped_total: this.dropped }, {
-        reason,
-        ...(error === undefined ? {} : { error }),
-      });
-    }
-  }
-
-  settle(batch: number, result: ExportResult): void {
-    if (result.ok) {
-      const rejected = Math.min(batch, Math.max(0, result.rejected));
-      this.exported += batch - rejected;
-      if (rejected > 0) this.drop(result.reason ?? "partial_success", rejected, result.error);
-      return;
-    }
-    this.failedExports++;
-    this.lastError = result.error ?? result.reason;
-    emit("codex.exporter.failed" satisfies EventName, { count: batch, attempts: result.attempts ?? 1 }, {
-      reason: result.reason ?? "error",
-      error: result.error,
-    });
-    this.drop(result.reason ?? "error", batch, result.error);
-  }
-}
-
-async function safeExport(exporter: SpanExporter, spans: readonly SpanRecord[], timeoutMs: number): Promise<ExportResult> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    const guard = new Promise<ExportResult>((resolve) => {
-      timer = setTimeout(
-        () => resolve({ ok: false, rejected: spans.length, reason: "timeout", error: `export exceeded ${timeoutMs} ms` }),
-        timeoutMs,
-      );
-    });
-    return await Promise.race([exporter.export(spans), guard]);
-  } catch (error) {
-    return { ok: false, rejected: spans.length, reason: "exporter_error", error: String((error as Error)?.message ?? error) };
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function unref(timer: unknown): void {
@@ -224,7 +87,7 @@ export function batchProcessor(
       }
     }
     inFlight = batch.length;
-    const result = await safeExport(exporter, batch, exportTimeout);
+    const result = await safeExport(() => exporter.export(batch), batch.length, exportTimeout);
     acc.settle(batch.length, result);
     inFlight = 0;
     acc.emitDrops();
@@ -323,7 +186,7 @@ export function immediateProcessor(exporter: SpanExporter, hooks: ProcessorHooks
         return;
       }
       pending++;
-      const p = safeExport(exporter, [span], 30_000).then((r) => {
+      const p = safeExport(() => exporter.export([span]), 1, 30_000).then((r) => {
         pending--;
         acc.settle(1, r);
         acc.emitDrops();
