@@ -43,8 +43,8 @@ export { otlpHttpTransport, sendSplit } from "./src/export/otlp-http.ts";
 export type { OtlpHttpOptions, OtlpSignal, OtlpTransport } from "./src/export/otlp-http.ts";
 export { otlpHttpExporter } from "./src/export/otlp-http-exporter.ts";
 export type { OtlpHttpExporterOptions } from "./src/export/otlp-http-exporter.ts";
-export { memoryExporter } from "./src/export/memory-exporter.ts";
-export type { MemoryExporter, MemoryExporterOptions } from "./src/export/memory-exporter.ts";
+export { memoryExporter } from "./src/sdk/memory-exporter.ts";
+export type { MemoryExporter, MemoryExporterOptions } from "./src/sdk/memory-exporter.ts";
 export { tlsFetch } from "./src/runtime/tls-fetch.ts";
 export type { FetchLike, TlsOptions } from "./src/base/fetch.ts";
 

@@ -102,8 +102,8 @@ export { Telemetry } from "./src/sdk/telemetry.ts";
 export type { TelemetryHandle, TelemetryStatus } from "./src/sdk/configure.ts";
 export { ConfigError } from "./src/config/config.ts";
 export type { ConfigErrorCode, ResolvedConfig, SignalConfig, TelemetryOptions } from "./src/config/config.ts";
-export { memoryExporter } from "./src/export/memory-exporter.ts";
-export type { MemoryExporter, MemoryExporterOptions } from "./src/export/memory-exporter.ts";
+export { memoryExporter } from "./src/sdk/memory-exporter.ts";
+export type { MemoryExporter, MemoryExporterOptions } from "./src/sdk/memory-exporter.ts";
 // Types the options above refer to; their values are in the ./export entry.
 export type { FetchLike, TlsFiles, TlsOptions } from "./src/base/fetch.ts";
 export type { BatchOptions } from "./src/export/batch-processor.ts";

@@ -11,6 +11,7 @@ import { base64 } from "../base/base64.ts";
 import type { FetchLike, TlsOptions } from "../base/fetch.ts";
 import type { BatchOptions } from "../export/batch-processor.ts";
 import type { SpanExporter } from "../export/exporter.ts";
+import type { Temporality } from "../metrics/data.ts";
 import type { OtlpSignal } from "../export/otlp-http.ts";
 import { readFileSyncBytes } from "../runtime/read-file.ts";
 import { buildResource, parseResourceAttributes } from "../tracing/resource.ts";
@@ -56,10 +57,66 @@ export interface TelemetryOptions {
   sampler?: Sampler;
   /** Client certificate, key and CA, as PEM contents (files come from the environment). */
   tls?: TlsOptions;
+  /** Spans: `false` builds no tracer while metrics and logs may still export (as `OTEL_TRACES_EXPORTER=none`). */
+  traces?: false;
+  /** Metrics: `false` turns them off (as `OTEL_METRICS_EXPORTER=none`); options tune the reader. */
+  metrics?: false | MetricsOptions;
+  /** Logs: `false` turns them off (as `OTEL_LOGS_EXPORTER=none`); options tune the batching. */
+  logs?: false | LogsOptions;
   /** Warning sink. @default console.warn */
   warn?: (message: string) => void;
   /** Throw the first {@link ConfigError} from `configure` instead of warning. @default false */
   strict?: boolean;
+}
+
+/** Where a signal goes: `otlp` (the endpoint: HTTP, or the in-memory exporter for `memory://`) and/or `console`. */
+export type SignalExporterName = "otlp" | "console";
+
+/** `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`: which instruments report deltas. */
+export type TemporalityPreference = "cumulative" | "delta" | "lowmemory";
+
+/** Metrics options of `Telemetry.configure`. */
+export interface MetricsOptions {
+  /** Interval between exports, ms (`OTEL_METRIC_EXPORT_INTERVAL`). @default 60000 */
+  intervalMs?: number;
+  /** Deadline of one collect + export, ms (`OTEL_METRIC_EXPORT_TIMEOUT`). @default 30000 */
+  timeoutMs?: number;
+  /** Temporality preference (`OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`). @default "cumulative" */
+  temporality?: TemporalityPreference;
+  /** Attribute sets per instrument before the overflow series. @default 2000 */
+  cardinalityLimit?: number;
+}
+
+/** Logs options of `Telemetry.configure`. */
+export interface LogsOptions {
+  /** Batch settings (`OTEL_BLRP_*`). */
+  batch?: BatchOptions;
+  /** Attributes per record (`OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT`). @default 128 */
+  attributeCountLimit?: number;
+  /** Attribute value length (`OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT`). @default unlimited */
+  attributeValueLengthLimit?: number;
+}
+
+/** The metrics settings in effect. */
+export interface ResolvedMetrics {
+  /** Export interval, ms. */
+  intervalMs: number;
+  /** Export deadline, ms. */
+  timeoutMs: number;
+  /** Temporality preference. */
+  temporality: TemporalityPreference;
+  /** Cardinality limit per instrument. */
+  cardinalityLimit: number;
+}
+
+/** The logs settings in effect. */
+export interface ResolvedLogs {
+  /** Batch settings. */
+  batch: BatchOptions;
+  /** Attributes per record. */
+  attributeCountLimit?: number;
+  /** Attribute value length. */
+  attributeValueLengthLimit?: number;
 }
 
 /** How one signal is sent: its URL, headers, compression, deadline and TLS. */
@@ -86,6 +143,12 @@ export interface ResolvedConfig extends SignalConfig {
   exporterKind: "otlp-http" | "memory" | "custom" | "none";
   /** Each signal's transport settings (`traces` is the same as the top level). */
   signals: Record<OtlpSignal, SignalConfig>;
+  /** Where each signal goes; an empty list means the signal is off (always empty when `enabled` is false). */
+  exporters: Record<OtlpSignal, SignalExporterName[]>;
+  /** Metrics settings. */
+  metrics: ResolvedMetrics;
+  /** Logs settings. */
+  logs: ResolvedLogs;
   /** Batch settings. */
   batch: BatchOptions;
   /** Span limits. */
@@ -240,7 +303,52 @@ const SPAN_LIMITS: readonly (readonly [keyof SpanLimits, ...string[]])[] = [
   ["attributeValueLengthLimit", "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"],
 ];
 
+const BLRP: readonly (readonly [keyof BatchOptions, ...string[]])[] = [
+  ["maxQueueSize", "OTEL_BLRP_MAX_QUEUE_SIZE"],
+  ["maxExportBatchSize", "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE"],
+  ["scheduledDelayMillis", "OTEL_BLRP_SCHEDULE_DELAY"],
+  ["exportTimeoutMillis", "OTEL_BLRP_EXPORT_TIMEOUT"],
+];
+const LOG_LIMITS: readonly (readonly ["attributeCountLimit" | "attributeValueLengthLimit", ...string[]])[] = [
+  ["attributeCountLimit", "OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT"],
+  ["attributeValueLengthLimit", "OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"],
+];
+const METRIC_INTERVAL: Setting<number> = { env: ["OTEL_METRIC_EXPORT_INTERVAL"], parse: nonNegative };
+const METRIC_TIMEOUT: Setting<number> = { env: ["OTEL_METRIC_EXPORT_TIMEOUT"], parse: nonNegative };
+const TEMPORALITY: Setting<TemporalityPreference> = {
+  env: ["OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"],
+  parse: oneOf(["cumulative", "delta", "lowmemory"] as const, "using cumulative"),
+};
+const CARDINALITY: Setting<number> = { env: ["OTEL_METRIC_CARDINALITY_LIMIT", "CODEX_OTLP_METRICS_CARDINALITY_LIMIT"], parse: nonNegative };
+
 const ROWS = { traces: signalRows("traces"), metrics: signalRows("metrics"), logs: signalRows("logs") };
+
+/**
+ * `OTEL_<SIGNAL>_EXPORTER`: a comma-separated list of `otlp`, `console`, `none` (default `otlp`).
+ * Unknown names are reported and skipped; `none` anywhere turns the signal off.
+ */
+function exportersOf(r: SettingsReader, signal: OtlpSignal, option: false | object | undefined): SignalExporterName[] {
+  if (option === false) return [];
+  const variable = `OTEL_${signal.toUpperCase()}_EXPORTER`;
+  const value = r.get(variable);
+  if (value === undefined) return ["otlp"];
+  const out: SignalExporterName[] = [];
+  for (const raw of value.split(",")) {
+    const name = raw.trim().toLowerCase();
+    if (name === "") continue;
+    if (name === "none") return [];
+    if (name === "otlp" || name === "console") {
+      if (!out.includes(name)) out.push(name);
+    } else {
+      r.problem(new ConfigError("invalid_value", variable, `${variable}: "${raw.trim()}" is not otlp, console or none; it was skipped`));
+    }
+  }
+  if (out.length === 0) {
+    r.problem(new ConfigError("invalid_value", variable, `${variable} names no known exporter; using otlp`));
+    out.push("otlp");
+  }
+  return out;
+}
 
 function numbers<T>(r: SettingsReader, rows: readonly (readonly [keyof T, ...string[]])[], own: T | undefined): T {
   const out = {} as T;
@@ -350,7 +458,8 @@ function signalConfig(
   if (endpoint !== undefined) out.endpoint = endpoint;
   if (found.source !== undefined) out.endpointSource = found.source;
   // Explicit contents win; files from the environment otherwise (only read when exporting over HTTP).
-  const tls = options.tls ?? (readTls ? tlsOf(r, signal, files) : undefined);
+  const http = endpoint !== undefined && /^https?:/i.test(endpoint);
+  const tls = options.tls ?? (readTls && http ? tlsOf(r, signal, files) : undefined);
   if (tls !== undefined) out.tls = tls;
   return out;
 }
@@ -392,15 +501,43 @@ export function resolveConfig(
   const files = new Map<string, Uint8Array | undefined>();
   const signals = {} as Record<OtlpSignal, SignalConfig>;
   for (const signal of ["traces", "metrics", "logs"] as const) {
-    signals[signal] = signalConfig(r, options, signal, exporterKind === "otlp-http", files);
+    signals[signal] = signalConfig(r, options, signal, enabled && (exporterKind === "otlp-http" || exporterKind === "none"), files);
   }
-  if (enabled && exporterKind === "none") {
+  const exporters: Record<OtlpSignal, SignalExporterName[]> = {
+    traces: exportersOf(r, "traces", options.traces),
+    metrics: exportersOf(r, "metrics", options.metrics),
+    logs: exportersOf(r, "logs", options.logs),
+  };
+  // `otlp` needs somewhere to send: the endpoint (HTTP or memory://) or an exporter option; a
+  // custom span exporter carries spans only, so metrics and logs then need an endpoint of their own.
+  for (const signal of ["traces", "metrics", "logs"] as const) {
+    const hasTarget = signals[signal].endpoint !== undefined || (signal === "traces" && options.exporter !== undefined) ||
+      (options.exporter?.kind === "memory");
+    if (!hasTarget) exporters[signal] = exporters[signal].filter((e) => e !== "otlp");
+  }
+  if (enabled && exporterKind === "none" && exporters.metrics.length + exporters.logs.length + exporters.traces.length === 0) {
     r.problem(new ConfigError("missing_endpoint", "CODEX_OTLP_ENDPOINT", "telemetry export is enabled but no endpoint is set: set CODEX_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_ENDPOINT), e.g. http://localhost:4318; nothing will be exported"));
     enabled = false;
   }
+  if (!enabled) exporters.traces = exporters.metrics = exporters.logs = [];
 
   const batch = numbers<BatchOptions>(r, BATCH, options.batch);
   const spanLimits = numbers<SpanLimits>(r, SPAN_LIMITS, options.spanLimits);
+  const metricOptions = options.metrics === false ? {} : options.metrics ?? {};
+  const metrics: ResolvedMetrics = {
+    intervalMs: metricOptions.intervalMs ?? r.read(METRIC_INTERVAL, 60_000).value,
+    timeoutMs: metricOptions.timeoutMs ?? r.read(METRIC_TIMEOUT, 30_000).value,
+    temporality: metricOptions.temporality ?? r.read(TEMPORALITY, "cumulative" as const).value,
+    cardinalityLimit: metricOptions.cardinalityLimit ?? r.read(CARDINALITY, 2000).value,
+  };
+  const logOptions = options.logs === false ? {} : options.logs ?? {};
+  const logs: ResolvedLogs = {
+    batch: numbers<BatchOptions>(r, BLRP, logOptions.batch),
+    ...numbers<Pick<ResolvedLogs, "attributeCountLimit" | "attributeValueLengthLimit">>(r, LOG_LIMITS, {
+      ...(logOptions.attributeCountLimit === undefined ? {} : { attributeCountLimit: logOptions.attributeCountLimit }),
+      ...(logOptions.attributeValueLengthLimit === undefined ? {} : { attributeValueLengthLimit: logOptions.attributeValueLengthLimit }),
+    }),
+  };
 
   let sampler = options.sampler;
   if (sampler === undefined) {
@@ -428,6 +565,9 @@ export function resolveConfig(
     enabled,
     exporterKind: enabled ? exporterKind : "none",
     signals,
+    exporters,
+    metrics,
+    logs,
     batch,
     spanLimits,
     sampler,

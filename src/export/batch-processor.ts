@@ -45,7 +45,7 @@ function unref(timer: unknown): void {
  * @example
  * ```ts
  * import { batchProcessor } from "./batch-processor.ts";
- * import { memoryExporter } from "./memory-exporter.ts";
+ * import { memoryExporter } from "../sdk/memory-exporter.ts";
  * const p = batchProcessor(memoryExporter(), { maxExportBatchSize: 100 });
  * await p.shutdown();
  * ```
@@ -169,7 +169,7 @@ export function batchProcessor(
  * @example
  * ```ts
  * import { immediateProcessor } from "./batch-processor.ts";
- * import { memoryExporter } from "./memory-exporter.ts";
+ * import { memoryExporter } from "../sdk/memory-exporter.ts";
  * const p = immediateProcessor(memoryExporter());
  * ```
  */

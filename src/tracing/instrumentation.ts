@@ -272,7 +272,7 @@ interface Open {
  * import { traceEvents } from "./instrumentation.ts";
  * import { createTracer } from "./tracer.ts";
  * import { immediateProcessor } from "../export/batch-processor.ts";
- * import { memoryExporter } from "../export/memory-exporter.ts";
+ * import { memoryExporter } from "../sdk/memory-exporter.ts";
  * import { startSpan } from "../telemetry/bus.ts";
  * const mem = memoryExporter();
  * const events = traceEvents(createTracer({ processor: immediateProcessor(mem) }));

@@ -93,7 +93,7 @@ export function traceEnvOf(span: SpanRecord): TraceEnv {
  * ```ts
  * import { createTracer } from "./tracer.ts";
  * import { immediateProcessor } from "../export/batch-processor.ts";
- * import { memoryExporter } from "../export/memory-exporter.ts";
+ * import { memoryExporter } from "../sdk/memory-exporter.ts";
  * const mem = memoryExporter();
  * const tracer = createTracer({ processor: immediateProcessor(mem) });
  * const span = tracer.startSpan("work", { items: 3 });

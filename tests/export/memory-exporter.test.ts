@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { memoryExporter } from "../../src/export/memory-exporter.ts";
+import { memoryExporter } from "../../src/sdk/memory-exporter.ts";
 import type { SpanRecord } from "../../src/tracing/span-record.ts";
 import { makeSpan } from "../support/otlp-spans.ts";
 import { Span } from "../../src/tracing/span.ts";
