@@ -5,7 +5,7 @@
 import type { Attributes, AttributeValue } from "../tracing/span-record.ts";
 
 /** OTLP severity numbers used by the SDK (the spec's ranges: TRACE 1–4 … FATAL 21–24). */
-export const Severity = Object.freeze({
+export const Severity: Readonly<{ TRACE: 1; DEBUG: 5; INFO: 9; WARN: 13; ERROR: 17; FATAL: 21 }> = Object.freeze({
   TRACE: 1,
   DEBUG: 5,
   INFO: 9,
