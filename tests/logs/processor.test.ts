@@ -325,7 +325,7 @@ describe("createLoggerProvider", () => {
     assert.equal(records[4].severityNumber, 0);
   });
 
-  it("emit never throws, even when the processor does", () => {
+  it("emit never throws, even when the processor does", async () => {
     const provider = createLoggerProvider({
       processor: {
         onEmit() {
@@ -337,7 +337,8 @@ describe("createLoggerProvider", () => {
       },
     });
     provider.logger("x").emit({ body: "ok" });
-    return Promise.all([provider.forceFlush(), provider.shutdown()]);
+    await provider.forceFlush();
+    await provider.shutdown();
   });
 
   describe("with a host context manager", () => {
