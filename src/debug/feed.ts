@@ -11,10 +11,12 @@ import type { Measurements, Metadata } from "../telemetry/events.ts";
 import { redactMetadata } from "../telemetry/redact.ts";
 import type { SpanRecord } from "../tracing/span-record.ts";
 import { runtimeEnv } from "../runtime/env.ts";
+import { RunSummaries } from "./run-summary.ts";
+import type { DebugDurations, DebugRunSummary } from "./run-summary.ts";
 import { Scrubber, secretsFromEnv } from "./scrub.ts";
 import type { DebugRedactOptions, JsonValue } from "./scrub.ts";
 
-export type { DebugRedactOptions, JsonValue };
+export type { DebugDurations, DebugRedactOptions, DebugRunSummary, JsonValue };
 
 /** Options of {@link createDebugFeed}. */
 export interface DebugFeedOptions {
@@ -53,6 +55,11 @@ export interface DebugEventEntry {
   measurements: Record<string, number | string>;
   /** Redacted metadata. */
   metadata: { [key: string]: JsonValue };
+  /**
+   * The run's metrics so far (token totals, recent turn, tool and approval durations), on the end
+   * events of a run the feed saw start: its thread, turns, tools and approvals.
+   */
+  run?: DebugRunSummary;
 }
 
 /** A finished span as stored in the feed (a JSON form of `SpanRecord`). */
@@ -268,6 +275,7 @@ class RingFeed implements DebugFeed {
   /** `category:start ns` → span tokens of start events not yet matched to a span. */
   readonly #starts = new Map<string, string[]>();
   readonly #startOrder: string[] = [];
+  readonly #runs: RunSummaries;
 
   constructor(options: DebugFeedOptions) {
     const capacity = Math.floor(options.capacity ?? DEFAULT_CAPACITY);
@@ -282,6 +290,7 @@ class RingFeed implements DebugFeed {
       maxDepth: 8,
     });
     for (const v of secretsFromEnv(options.env ?? runtimeEnv())) this.#scrub.addSecret(v);
+    this.#runs = new RunSummaries(capacity, (text) => this.#scrub.text(text));
     this.#id = options.id ?? `codex-debug-feed-${++feedSeq}`;
     this.#attached = options.attach !== false;
     if (this.#attached) {
@@ -345,7 +354,10 @@ class RingFeed implements DebugFeed {
     if (isStartEvent(name) && typeof md.span_token === "string") {
       this.#rememberStart(`${categoryOf(name)}:${time}`, md.span_token);
     }
-    return { id: 0, kind: "event", name, time, measurements, metadata };
+    const entry: DebugEventEntry = { id: 0, kind: "event", name, time, measurements, metadata };
+    const run = this.#runs.fold(name, m, md);
+    if (run !== undefined) entry.run = run;
+    return entry;
   }
 
   #rememberStart(key: string, token: string): void {

@@ -22,11 +22,13 @@ import { renderDebugPage, renderSignInPage } from "./page.ts";
 export { createDebugFeed } from "./feed.ts";
 export type {
   DebugBatch,
+  DebugDurations,
   DebugEntry,
   DebugEventEntry,
   DebugFeed,
   DebugFeedOptions,
   DebugFeedStats,
+  DebugRunSummary,
   DebugSnapshot,
   DebugSpanEntry,
   DebugSpanJson,

@@ -1,7 +1,7 @@
 import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createDebugFeed } from "../../src/debug/feed.ts";
-import type { DebugFeed, DebugSpanEntry } from "../../src/debug/feed.ts";
+import type { DebugEventEntry, DebugFeed, DebugSpanEntry } from "../../src/debug/feed.ts";
 import { emit, startSpan } from "../../src/telemetry/bus.ts";
 import { Events } from "../../src/telemetry/events.ts";
 import { attachStandInTracer, STAND_IN_SCOPE, syntheticRun } from "../support/debug-run.ts";
@@ -135,6 +135,61 @@ describe("debug feed", () => {
     const spans = entries.filter((e): e is DebugSpanEntry => e.kind === "span" && e.span.scope === STAND_IN_SCOPE);
     assert.equal(spans.length, starts.length);
     assert.ok(spans.every((s) => typeof s.token === "string"), "every span has its token");
+  });
+
+  it("attaches each run's token totals and recent durations to its end entries, equal to the spans'", async () => {
+    const f = feed();
+    cleanups.push(attachStandInTracer());
+    const threadId = await syntheticRun({ stepMs: 2 });
+    const entries = f.snapshot({ limit: 1000 }).entries;
+    const stop = entries.find((e): e is DebugEventEntry => e.kind === "event" && e.name === Events.threadStop && e.metadata.thread_id === threadId)!;
+    const run = stop.run!;
+    assert.deepEqual(run.tokens, { input: 1200, cached_input: 800, output: 96, reasoning_output: 32 });
+    assert.equal(run.result, "ok");
+    const spans = entries.filter((e): e is DebugSpanEntry => e.kind === "span" && e.span.scope === STAND_IN_SCOPE);
+    const secondsOf = (name: string): number[] =>
+      spans.filter((s) => s.name === name).map((s) => Number(BigInt(s.span.endTimeUnixNano) - BigInt(s.span.startTimeUnixNano)) / 1e9);
+    assert.deepEqual(run.turns.recent.map((r) => r.seconds), secondsOf("codex.turn"));
+    assert.deepEqual(run.tools.recent.map((r) => [r.label, r.seconds]), secondsOf("execute_tool exec_command").map((s) => ["exec_command", s]));
+    assert.deepEqual(secondsOf("codex.thread"), [run.seconds]);
+    assert.equal(run.turns.count, 1);
+    assert.equal(run.turns.recent[0].label, "completed");
+    assert.equal(run.approvals.count, 0);
+    // The turn's and the tool's end entries carry the summary as it was then.
+    const turnStop = entries.find((e): e is DebugEventEntry => e.kind === "event" && e.name === Events.turnStop && e.metadata.thread_id === threadId)!;
+    assert.equal(turnStop.run?.tokens.input, 1200);
+    assert.equal(turnStop.run?.seconds, undefined);
+    const toolEnd = entries.find((e): e is DebugEventEntry => e.kind === "event" && e.name === Events.toolSuccess && e.metadata.thread_id === threadId)!;
+    assert.equal(toolEnd.run?.tokens.input, 0, "no usage before the turn ended");
+    assert.equal(toolEnd.run?.tools.count, 1);
+  });
+
+  it("keeps the last 8 values per histogram, marks failures, and scrubs labels", () => {
+    const f = feed({ redact: { values: ["srv-secret-9911"] } });
+    const thread = startSpan("codex.thread", {});
+    const turn = startSpan("codex.turn", { parent_token: thread.token });
+    for (let i = 0; i < 12; i++) {
+      const tool = startSpan("codex.tool", { parent_token: turn.token, tool: i === 11 ? "srv-secret-9911.echo" : "exec_command" }, {}, {
+        stop: Events.toolSuccess,
+        exception: Events.toolFailure,
+      });
+      tool.stop({}, { result: i % 2 ? "failed" : "completed" }, i % 2 ? Events.toolFailure : Events.toolSuccess);
+    }
+    const approval = startSpan("codex.approval", { parent_token: turn.token }, {}, { start: Events.approvalRequested });
+    approval.stop({}, { source: "policy" }, Events.approvalDenied);
+    turn.stop({}, { status: "failed", error: { message: "no" } });
+    thread.exception(new Error("no"), { result: "error" });
+    const stop = f.snapshot({ limit: 1000 }).entries.find((e): e is DebugEventEntry => e.kind === "event" && e.name === Events.threadException)!;
+    const run = stop.run!;
+    assert.equal(run.tools.count, 12);
+    assert.equal(run.tools.recent.length, 8);
+    assert.deepEqual(run.tools.recent.map((r) => r.error), [false, true, false, true, false, true, false, true]);
+    assert.ok(run.tools.max >= Math.max(...run.tools.recent.map((r) => r.seconds)));
+    assert.ok(!JSON.stringify(stop).includes("srv-secret-9911"), JSON.stringify(stop.run));
+    assert.deepEqual(run.approvals.recent.map((r) => [r.label, r.error]), [["denied", true]]);
+    assert.deepEqual(run.turns.recent.map((r) => [r.label, r.error]), [["failed", true]]);
+    assert.equal(run.result, "error");
+    assert.deepEqual(run.tokens, { input: 0, cached_input: 0, output: 0, reasoning_output: 0 });
   });
 
   it("replays, then delivers live entries to a subscriber without loss or duplicates", async () => {
