@@ -148,6 +148,15 @@ html,body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.45 system-u
 @keyframes pulse{50%{opacity:.35}}
 .kv{color:var(--muted);font-size:12.5px}.kv b{color:var(--ink);font-weight:500;font-variant-numeric:tabular-nums}
 .errmsg{color:var(--err);font-size:12.5px;flex-basis:100%}
+.run-stats{display:flex;flex-wrap:wrap;align-items:center;gap:6px 22px;padding:7px 16px;border-bottom:1px solid var(--line);font-size:12.5px;color:var(--muted)}
+.stat{display:flex;align-items:center;gap:7px}.stat b{color:var(--ink);font-weight:500;font-variant-numeric:tabular-nums}
+.stat-label{font:600 10px/1 var(--mono);text-transform:uppercase;letter-spacing:.04em}
+.tok i{font-style:normal;margin-right:3px}
+.spark{display:inline-flex;align-items:flex-end;gap:2px;height:16px}
+.spark span{width:5px;border-radius:1px;background:var(--turn)}
+.stat[data-hist=tools] .spark span{background:var(--tool)}.stat[data-hist=approvals] .spark span{background:var(--approval)}
+.spark span.error{background:var(--err)!important}
+.recent{font-family:var(--mono);font-size:11.5px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-width:420px}
 .axis,.row{display:grid;grid-template-columns:minmax(260px,34%) 1fr 84px;align-items:center}
 .axis{font-size:11px;color:var(--muted);padding:4px 16px 2px;border-bottom:1px solid var(--line)}
 .axis .ticks{position:relative;height:16px}.axis .ticks span{position:absolute;transform:translateX(-50%);white-space:nowrap}
@@ -262,7 +271,7 @@ const JS = String.raw`
 
   function describe(n, md) {
     if (n.cat === "thread") {
-      if (md.thread_id) { n.title = "thread " + short(md.thread_id); threadsById.set(md.thread_id, n.key); }
+      if (md.thread_id) { n.title = "thread " + short(md.thread_id); n.threadId = String(md.thread_id); threadsById.set(md.thread_id, n.key); }
       else if (n.title === "thread") n.title = "thread (starting)";
       if (md.model) n.model = md.model;
       if (md.source) n.source = md.source;
@@ -328,6 +337,11 @@ const JS = String.raw`
     if (tok && nodes.get(tok) && md.thread_id && !threadsById.has(md.thread_id)) {
       var root = threadOf(nodes.get(tok));
       if (root.cat === "thread") describe(root, { thread_id: md.thread_id });
+    }
+    // The feed's per-run metrics, newest last: the run's card shows the latest one.
+    if (e.run && tok && nodes.get(tok)) {
+      var owner = threadOf(nodes.get(tok));
+      if (owner.cat === "thread") owner.summary = e.run;
     }
     if (tok && nodes.get(tok)) nodes.get(tok).events.push({ id: e.id, name: e.name, time: e.time, measurements: m, metadata: md });
     addLog(e.id, t, e.name, md, m);
@@ -405,6 +419,48 @@ const JS = String.raw`
   }
   function endOf(n, now) { return isNaN(n.end) || n.status === "running" && !n.span ? now : n.end; }
 
+  // Token totals and the recent turn, tool and approval durations of a run (seconds in
+  // data-values, exactly as the feed computed them).
+  function renderStats(s) {
+    var box = el("div", "run-stats");
+    var t = s.tokens || {};
+    var tok = el("div", "stat");
+    tok.setAttribute("data-tokens", [t.input, t.cached_input, t.output, t.reasoning_output].join(","));
+    tok.append(el("span", "stat-label", "tokens"));
+    [["input", t.input], ["cached", t.cached_input], ["output", t.output], ["reasoning", t.reasoning_output]].forEach(function (p) {
+      var x = el("span", "tok");
+      x.setAttribute("data-k", p[0]);
+      x.append(el("i", null, p[0]));
+      x.append(el("b", null, fmtNum(p[1] || 0)));
+      tok.append(x);
+    });
+    box.append(tok);
+    [["turns", s.turns], ["tools", s.tools], ["approvals", s.approvals]].forEach(function (p) {
+      var d = p[1];
+      if (!d || !d.count) return;
+      var g = el("div", "stat");
+      g.setAttribute("data-hist", p[0]);
+      g.setAttribute("data-count", String(d.count));
+      g.setAttribute("data-values", d.recent.map(function (r) { return String(r.seconds); }).join(","));
+      g.append(el("span", "stat-label", p[0]));
+      g.append(el("b", null, fmtNum(d.count)));
+      g.append(el("span", null, "max " + fmtDur(d.max * 1000)));
+      var top = 0;
+      d.recent.forEach(function (r) { if (r.seconds > top) top = r.seconds; });
+      var spark = el("span", "spark");
+      d.recent.forEach(function (r) {
+        var bar = el("span", r.error ? "error" : null);
+        bar.style.height = Math.max(2, Math.round(r.seconds / (top || 1) * 16)) + "px";
+        bar.title = r.label + " " + fmtDur(r.seconds * 1000);
+        spark.append(bar);
+      });
+      g.append(spark);
+      g.append(el("span", "recent", d.recent.slice(-4).map(function (r) { return r.label + " " + fmtDur(r.seconds * 1000); }).join(" · ")));
+      box.append(g);
+    });
+    return box;
+  }
+
   function renderRun(run, now) {
     var rows = flatten(run, 0, []);
     var t0 = run.start, t1 = endOf(run, now);
@@ -439,6 +495,8 @@ const JS = String.raw`
     head.append(kv("status", run.status));
     if (run.error) head.append(el("div", "errmsg", run.error));
     card.append(head);
+    if (run.threadId) card.setAttribute("data-thread-id", run.threadId);
+    if (run.summary) card.append(renderStats(run.summary));
     var axis = el("div", "axis");
     axis.append(el("span", null, "span"));
     var ticks = el("div", "ticks");

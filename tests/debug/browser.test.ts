@@ -40,6 +40,7 @@ interface PageLike {
   click(selector: string): Promise<void>;
   fill(selector: string, value: string): Promise<void>;
   evaluate<T>(fn: () => T): Promise<T>;
+  evaluate<T, A>(fn: (arg: A) => T, arg: A): Promise<T>;
   waitForFunction(fn: () => boolean, arg?: unknown, options?: { timeout?: number }): Promise<unknown>;
 }
 
@@ -107,15 +108,15 @@ describe("debug page in Chromium", () => {
     const running = codex.startThread({ skipGitRepoCheck: true, model: "gpt-5.5" }).run("add notes.md and hello.txt");
     await page.waitForSelector(".row[data-cat=thread][data-status=running]", { timeout: 10_000 });
     await page.waitForSelector(".row[data-cat=turn]", { timeout: 10_000 });
-    await running;
+    const first = await running;
     await page.waitForSelector(".row[data-cat=thread][data-status=ok]", { timeout: 10_000 });
     await page.waitForSelector(".row[data-cat=item]", { timeout: 10_000 });
 
     // A failing run and one with tool calls, for a waterfall with errors and more item kinds.
     await new Codex({ apiKey: "test", codexPathOverride: fixtureCodex("cli-0.169/response-failed.jsonl", { delayMs: 30 }) })
       .startThread({ skipGitRepoCheck: true }).run("this one fails").catch(() => undefined);
-    await new Codex({ apiKey: "test", codexPathOverride: fixtureCodex("cli-0.169/reasoning-failedcmd-todo.jsonl", { delayMs: 40 }) })
-      .startThread({ skipGitRepoCheck: true, model: "gpt-5.5" }).run("run the checks").catch(() => undefined);
+    const third = await new Codex({ apiKey: "test", codexPathOverride: fixtureCodex("cli-0.169/reasoning-failedcmd-todo.jsonl", { delayMs: 40 }) })
+      .startThread({ skipGitRepoCheck: true, model: "gpt-5.5" }).run("run the checks");
     await telemetry.flush();
     await page.waitForSelector(".run.err", { timeout: 10_000 });
     await page.waitForSelector(".row[data-status=error]", { timeout: 10_000 });
@@ -140,6 +141,43 @@ describe("debug page in Chromium", () => {
     // Token usage from the turn is on the run header.
     const heads = await page.locator(".run-head").allTextContents();
     assert.ok(heads.some((h) => /tokens in 600 · out 38 · cached 300/.test(h)), heads.join("\n"));
+    // Each run's token totals (from the feed's per-run summary) equal the run's usage, and its
+    // recent turn and tool durations equal the exported spans' durations exactly.
+    const spans = telemetry.memory!.finished();
+    for (const result of [first, third]) {
+      const card = `article[data-thread-id="${result.threadId}"]`;
+      await page.waitForSelector(`${card} .stat[data-tokens]`, { timeout: 10_000 });
+      const u = result.usage!;
+      const shown = await page.evaluate((selector: string) => {
+        const el = document.querySelector(selector)!;
+        const tokens = el.querySelector(".stat[data-tokens]")!;
+        const hist = (k: string): Element | null => el.querySelector(`.stat[data-hist="${k}"]`);
+        return {
+          tokens: tokens.getAttribute("data-tokens"),
+          text: Object.fromEntries([...tokens.querySelectorAll(".tok")].map((t) => [t.getAttribute("data-k"), t.querySelector("b")?.textContent])),
+          turns: hist("turns")?.getAttribute("data-values"),
+          tools: hist("tools")?.getAttribute("data-values"),
+          toolCount: hist("tools")?.getAttribute("data-count"),
+        };
+      }, card);
+      assert.equal(shown.tokens, [u.input_tokens, u.cached_input_tokens, u.output_tokens, u.reasoning_output_tokens ?? 0].join(","));
+      assert.deepEqual(shown.text, {
+        input: u.input_tokens.toLocaleString("en-US"),
+        cached: u.cached_input_tokens.toLocaleString("en-US"),
+        output: u.output_tokens.toLocaleString("en-US"),
+        reasoning: (u.reasoning_output_tokens ?? 0).toLocaleString("en-US"),
+      });
+      const thread = spans.find((sp) => sp.name === "invoke_agent codex" && sp.attributes["codex.thread.id"] === result.threadId)!;
+      const inRun = spans.filter((sp) => sp.traceId === thread.traceId);
+      const secondsOf = (prefix: string): string =>
+        inRun.filter((sp) => sp.name.startsWith(prefix)).sort((a, b) => Number(a.endTimeUnixNano - b.endTimeUnixNano))
+          .map((sp) => String(Number(sp.endTimeUnixNano - sp.startTimeUnixNano) / 1e9)).join(",");
+      assert.equal(shown.turns, secondsOf("codex.turn"));
+      assert.equal(shown.tools, secondsOf("execute_tool "));
+      assert.equal(Number(shown.toolCount), inRun.filter((sp) => sp.name.startsWith("execute_tool ")).length);
+    }
+    assert.ok(first.usage!.cached_input_tokens > 0 && (third.usage!.reasoning_output_tokens ?? 0) > 0, "cached and reasoning shown");
+
     // Spans from the tracer were merged into the rows, not added beside them.
     const threadRows = await page.locator(".row[data-cat=thread]").count();
     assert.equal(threadRows, 3);
