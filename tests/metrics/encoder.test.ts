@@ -222,7 +222,7 @@ describe("OTLP/JSON metrics encoder", () => {
       const payload = valid(encodeMetrics(scopes, { resource: { "service.name": "t" } }));
       assert.equal(countDataPoints(payload), 4 + 2 + 1 + 1 + 1 + 1 + 1 + 1);
       assert.equal(payload.resourceMetrics[0].scopeMetrics.length, 2);
-      const dur = metricsOf(payload).find((x) => x.name === "gen_ai.client.operation.duration");
+      const dur = metricsOf(payload).find((x) => x.name === "gen_ai.client.operation.duration") as Json;
       assert.equal(dur.histogram.aggregationTemporality, temporality === "cumulative" ? 2 : 1);
       assert.ok(dur.histogram.dataPoints.some((d: Json) => d.attributes.some((a: Json) => a.key === "otel.metric.overflow" && a.value.boolValue === true)));
     }
