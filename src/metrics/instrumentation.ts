@@ -183,20 +183,16 @@ function serverOf(url: unknown): { address: string; port?: number } | undefined 
  * @example Record a run's metrics
  * ```ts
  * import { meterEvents } from "./instrumentation.ts";
- * import type { Meter } from "./api.ts";
+ * import { createMeterProvider } from "./meter.ts";
  * import { startSpan } from "../telemetry/bus.ts";
- * const none = { add(): void {}, record(): void {} };
- * // Any Meter: the SDK's meter provider, or one of your own.
- * const meter: Meter = {
- *   counter: () => none, upDownCounter: () => none, histogram: () => none, gauge: () => none,
- *   observableCounter() {}, observableUpDownCounter() {}, observableGauge() {},
- * };
- * const metrics = meterEvents(meter, { provider: "openai" });
+ * const provider = createMeterProvider();
+ * const metrics = meterEvents(provider.meter("codex-otel-sdk"), { provider: "openai" });
  * metrics.attach();
  * const thread = startSpan("codex.thread", { model: "gpt-5.5" });
  * const turn = startSpan("codex.turn", { parent_token: thread.token });
  * turn.stop({}, { status: "completed", usage: { input_tokens: 600, cached_input_tokens: 300, output_tokens: 38 } });
  * thread.stop({}, { result: "ok" });
+ * console.log(provider.collect()[0].metrics.map((m) => m.name)); // gen_ai.client.token.usage, ...
  * metrics.detach();
  * ```
  */

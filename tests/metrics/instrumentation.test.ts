@@ -8,55 +8,12 @@ import { Codex, memoryExporter, Telemetry } from "../../mod.ts";
 import type { SpanRecord, TelemetryHandle } from "../../mod.ts";
 import { meterEvents } from "../../src/metrics/instrumentation.ts";
 import type { EventMetrics, EventMetricsOptions } from "../../src/metrics/instrumentation.ts";
-import type { HistogramOptions, InstrumentOptions, Meter, ObservableCallback } from "../../src/metrics/api.ts";
+import { createMeterProvider } from "../../src/metrics/meter.ts";
+import type { MeterProvider } from "../../src/metrics/meter.ts";
+import type { HistogramPoint, MetricData, NumberPoint } from "../../src/metrics/data.ts";
 import type { Attributes } from "../../src/tracing/span-record.ts";
 import { emit, startSpan } from "../../src/telemetry/bus.ts";
 import { disposeFixtureCodex, fixtureCodex } from "../support/fake-cli.ts";
-
-// A meter that keeps every call: each recording is one point, so values can be compared exactly.
-interface Recorded {
-  name: string;
-  value: number;
-  attributes: Attributes;
-}
-interface Made {
-  kind: string;
-  name: string;
-  options?: HistogramOptions;
-  callback?: ObservableCallback;
-}
-function recordingMeter(): Meter & { made: Made[]; records: Recorded[]; observe(): Recorded[] } {
-  const made: Made[] = [];
-  const records: Recorded[] = [];
-  const instrument = (kind: string) => (name: string, options?: HistogramOptions) => {
-    made.push({ kind, name, options });
-    const rec = (value: number, attributes: Attributes = {}): void => {
-      records.push({ name, value, attributes });
-    };
-    return { add: rec, record: rec };
-  };
-  const observable = (kind: string) => (name: string, callback: ObservableCallback, options?: InstrumentOptions) => {
-    made.push({ kind, name, options, callback });
-  };
-  return {
-    made,
-    records,
-    counter: instrument("counter"),
-    upDownCounter: instrument("upDownCounter"),
-    histogram: instrument("histogram"),
-    gauge: instrument("gauge"),
-    observableCounter: observable("observableCounter"),
-    observableUpDownCounter: observable("observableUpDownCounter"),
-    observableGauge: observable("observableGauge"),
-    observe(): Recorded[] {
-      const out: Recorded[] = [];
-      for (const m of made) {
-        m.callback?.({ observe: (value, attributes = {}) => out.push({ name: m.name, value, attributes }) });
-      }
-      return out;
-    },
-  };
-}
 
 const TOKEN_BOUNDS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 const DURATION_BOUNDS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
@@ -85,20 +42,47 @@ const ALLOWED_KEYS = new Set([
 ]);
 
 let telemetry: TelemetryHandle;
-let meter: ReturnType<typeof recordingMeter>;
+let provider: MeterProvider;
 let metrics: EventMetrics;
 let seq = 0;
 
 function start(options: EventMetricsOptions = {}): void {
-  meter = recordingMeter();
-  metrics = meterEvents(meter, { handlerId: `instr-test-${++seq}`, ...options });
+  provider = createMeterProvider({ warn: (m) => assert.fail(m) });
+  metrics = meterEvents(provider.meter("codex-otel-sdk"), { handlerId: `instr-test-${++seq}`, ...options });
   metrics.attach();
   telemetry.memory!.reset();
 }
 
-const named = (name: string, match: Attributes = {}): Recorded[] =>
-  meter.records.filter((r) => r.name === name && Object.entries(match).every(([k, v]) => r.attributes[k] === v));
-const sum = (rs: readonly Recorded[]): number => rs.reduce((s, r) => s + r.value, 0);
+/** The collected metrics, by name (cumulative: each collection holds the totals so far). */
+function collect(): Map<string, MetricData> {
+  const out = new Map<string, MetricData>();
+  for (const scope of provider.collect()) for (const m of scope.metrics) out.set(m.name, m);
+  return out;
+}
+const matches = (a: Attributes, match: Attributes): boolean => Object.entries(match).every(([k, v]) => a[k] === v);
+/** Histogram points of `name` whose attributes include `match`. */
+function hist(name: string, match: Attributes = {}): HistogramPoint[] {
+  const m = collect().get(name);
+  if (m === undefined) return [];
+  assert.equal(m.kind, "histogram", name);
+  return (m.points as HistogramPoint[]).filter((p) => matches(p.attributes, match));
+}
+/** Sum points of `name` whose attributes include `match`. */
+function sums(name: string, match: Attributes = {}): NumberPoint[] {
+  const m = collect().get(name);
+  if (m === undefined) return [];
+  assert.equal(m.kind, "sum", name);
+  return (m.points as NumberPoint[]).filter((p) => matches(p.attributes, match));
+}
+/** The one recording of a series: its value (count 1, so sum = min = max). */
+function only(p: HistogramPoint | undefined, what: string): number {
+  assert.ok(p, `${what}: no point`);
+  assert.equal(p.count, 1, `${what}: one recording`);
+  assert.equal(p.min, p.sum);
+  assert.equal(p.max, p.sum);
+  return p.sum;
+}
+const total = (ps: readonly HistogramPoint[]): number => ps.reduce((s, p) => s + p.sum, 0);
 const seconds = (s: SpanRecord): number => Number(s.endTimeUnixNano - s.startTimeUnixNano) / 1e9;
 
 async function spans(): Promise<readonly SpanRecord[]> {
@@ -117,29 +101,35 @@ describe("meterEvents() on fixture threads", () => {
       warn: () => {},
     });
   });
-  afterEach(() => metrics?.detach());
+  afterEach(() => {
+    metrics?.detach();
+    provider?.shutdown();
+  });
   after(async () => {
     await telemetry.shutdown();
     disposeFixtureCodex();
   });
 
-  it("creates the GenAI instruments with the spec's units and recommended bucket boundaries", () => {
+  it("records the GenAI instruments with the spec's units and recommended bucket boundaries", async () => {
     start();
-    const by = new Map(meter.made.map((m) => [m.name, m]));
+    await codexFor("cli-0.169/cmd-and-patch.jsonl").startThread({ skipGitRepoCheck: true }).run("x");
+    const by = collect();
     const usage = by.get("gen_ai.client.token.usage")!;
     assert.equal(usage.kind, "histogram");
-    assert.equal(usage.options?.unit, "{token}");
-    assert.deepEqual(usage.options?.boundaries, TOKEN_BOUNDS);
+    assert.equal(usage.unit, "{token}");
+    assert.equal(usage.valueType, "int");
+    for (const p of usage.points as HistogramPoint[]) assert.deepEqual(p.bounds, TOKEN_BOUNDS);
     const duration = by.get("gen_ai.client.operation.duration")!;
     assert.equal(duration.kind, "histogram");
-    assert.equal(duration.options?.unit, "s");
-    assert.deepEqual(duration.options?.boundaries, DURATION_BOUNDS);
-    assert.deepEqual(by.get("codex.token.usage")?.options?.boundaries, TOKEN_BOUNDS);
-    assert.deepEqual(by.get("codex.tool.duration")?.options?.boundaries, DURATION_BOUNDS);
-    assert.equal(by.get("codex.tool.duration")?.options?.unit, "s");
-    assert.equal(by.get("codex.approval.duration")?.options?.unit, "s");
-    assert.equal(by.get("codex.runs")?.kind, "counter");
-    assert.equal(by.get("codex.exporter.spans")?.kind, "counter");
+    assert.equal(duration.unit, "s");
+    for (const p of duration.points as HistogramPoint[]) assert.deepEqual(p.bounds, DURATION_BOUNDS);
+    assert.equal(by.get("codex.token.usage")?.unit, "{token}");
+    for (const p of by.get("codex.token.usage")!.points as HistogramPoint[]) assert.deepEqual(p.bounds, TOKEN_BOUNDS);
+    assert.equal(by.get("codex.tool.duration")?.unit, "s");
+    for (const p of by.get("codex.tool.duration")!.points as HistogramPoint[]) assert.deepEqual(p.bounds, DURATION_BOUNDS);
+    const runs = by.get("codex.runs")!;
+    assert.equal(runs.kind === "sum" && runs.monotonic, true);
+    assert.equal(runs.kind === "sum" && runs.temporality, "cumulative");
     assert.equal(by.has("gen_ai.invoke_agent.duration"), false, "the newest agent metrics only on request");
   });
 
@@ -150,22 +140,18 @@ describe("meterEvents() on fixture threads", () => {
     const usage = result.usage!;
     assert.deepEqual(result.turnUsage, usage, "a first turn's own usage is the reported usage");
     const base = { "gen_ai.operation.name": "chat", "gen_ai.provider.name": "openai", "gen_ai.request.model": "gpt-5.5" };
-    const input = named("gen_ai.client.token.usage", { ...base, "gen_ai.token.type": "input" });
-    const output = named("gen_ai.client.token.usage", { ...base, "gen_ai.token.type": "output" });
-    assert.equal(input.length, 1, "one input point per turn");
-    assert.equal(output.length, 1, "one output point per turn");
-    assert.equal(sum(input), usage.input_tokens);
-    assert.equal(sum(output), usage.output_tokens);
-    assert.equal(named("gen_ai.client.token.usage").length, 2, "no other token type on the spec instrument");
-    assert.equal(sum(named("codex.token.usage", { ...base, "codex.token.type": "cached_input" })), usage.cached_input_tokens);
-    assert.equal(
-      sum(named("codex.token.usage", { ...base, "codex.token.type": "reasoning_output" })),
-      usage.reasoning_output_tokens,
-    );
-    assert.equal(
-      sum(named("codex.token.usage", { ...base, "codex.token.type": "cache_write_input" })),
-      usage.cache_write_input_tokens,
-    );
+    assert.equal(only(hist("gen_ai.client.token.usage", { ...base, "gen_ai.token.type": "input" })[0], "input"), usage.input_tokens);
+    assert.equal(only(hist("gen_ai.client.token.usage", { ...base, "gen_ai.token.type": "output" })[0], "output"), usage.output_tokens);
+    assert.equal(hist("gen_ai.client.token.usage").length, 2, "no other token type on the spec instrument");
+    const part = (type: string): number => only(hist("codex.token.usage", { ...base, "codex.token.type": type })[0], type);
+    assert.equal(part("cached_input"), usage.cached_input_tokens);
+    assert.equal(part("reasoning_output"), usage.reasoning_output_tokens);
+    assert.equal(part("cache_write_input"), usage.cache_write_input_tokens);
+    // 600 input tokens fall in the (256, 1024] bucket, 38 output tokens in (16, 64].
+    const [input] = hist("gen_ai.client.token.usage", { "gen_ai.token.type": "input" });
+    assert.equal(input.bucketCounts[TOKEN_BOUNDS.indexOf(1024)], 1);
+    const [output] = hist("gen_ai.client.token.usage", { "gen_ai.token.type": "output" });
+    assert.equal(output.bucketCounts[TOKEN_BOUNDS.indexOf(64)], 1);
   });
 
   it("token usage across a thread's turns sums to the turns' own usage (the per-turn delta, not the cumulative)", async () => {
@@ -175,12 +161,14 @@ describe("meterEvents() on fixture threads", () => {
     const first = await thread.run("one");
     const second = await thread.run("two");
     assert.notDeepEqual(second.turnUsage, second.usage, "the second turn reports cumulative usage");
-    const input = named("gen_ai.client.token.usage", { "gen_ai.token.type": "input" });
-    assert.deepEqual(input.map((r) => r.value), [first.turnUsage!.input_tokens, second.turnUsage!.input_tokens]);
-    assert.equal(sum(input), second.usage!.input_tokens);
-    const reasoning = named("codex.token.usage", { "codex.token.type": "reasoning_output" });
-    assert.equal(sum(reasoning), second.usage!.reasoning_output_tokens);
-    for (const r of meter.records) assert.equal(r.attributes["gen_ai.request.model"], undefined, "no model configured");
+    const [input] = hist("gen_ai.client.token.usage", { "gen_ai.token.type": "input" });
+    assert.equal(input.count, 2, "one point per turn");
+    assert.equal(input.sum, first.turnUsage!.input_tokens + second.turnUsage!.input_tokens);
+    assert.equal(input.sum, second.usage!.input_tokens);
+    assert.equal(input.min, Math.min(first.turnUsage!.input_tokens, second.turnUsage!.input_tokens));
+    assert.equal(input.max, Math.max(first.turnUsage!.input_tokens, second.turnUsage!.input_tokens));
+    assert.equal(total(hist("codex.token.usage", { "codex.token.type": "reasoning_output" })), second.usage!.reasoning_output_tokens);
+    for (const p of hist("gen_ai.client.token.usage")) assert.equal(p.attributes["gen_ai.request.model"], undefined, "no model configured");
   });
 
   it("a resumed thread without a usage baseline reports no token usage (its turn's own count is unknown)", async () => {
@@ -188,9 +176,9 @@ describe("meterEvents() on fixture threads", () => {
     const codex = codexFor("thread_basic.jsonl", { resumeFixture: "resume_turn.jsonl" });
     const result = await codex.resumeThread("01a20b76-0000-7000-8000-000000000001").run("again");
     assert.ok(result.usage);
-    assert.deepEqual(named("gen_ai.client.token.usage"), []);
-    assert.deepEqual(named("codex.token.usage"), []);
-    assert.equal(named("gen_ai.client.operation.duration").length, 2, "the turn and the run are still timed");
+    assert.deepEqual(hist("gen_ai.client.token.usage"), []);
+    assert.deepEqual(hist("codex.token.usage"), []);
+    assert.equal(hist("gen_ai.client.operation.duration").length, 2, "the turn and the run are still timed");
   });
 
   it("turn, run and tool durations equal their spans' durations exactly", async () => {
@@ -202,21 +190,21 @@ describe("meterEvents() on fixture threads", () => {
     const turn = all.find((s) => s.name === "codex.turn")!;
     const tools = all.filter((s) => s.name.startsWith("execute_tool "));
     assert.equal(tools.length, 2, all.map((s) => s.name).join(", "));
-    const [run] = named("gen_ai.client.operation.duration", { "gen_ai.operation.name": "invoke_agent" });
-    const [chat] = named("gen_ai.client.operation.duration", { "gen_ai.operation.name": "chat" });
-    assert.equal(run.value, seconds(thread));
-    assert.equal(chat.value, seconds(turn));
+    const [run] = hist("gen_ai.client.operation.duration", { "gen_ai.operation.name": "invoke_agent" });
+    const [chat] = hist("gen_ai.client.operation.duration", { "gen_ai.operation.name": "chat" });
+    assert.equal(only(run, "run"), seconds(thread));
+    assert.equal(only(chat, "turn"), seconds(turn));
     assert.equal(run.attributes["codex.run.result"], "ok");
     assert.equal(chat.attributes["codex.turn.status"], "completed");
     assert.equal(run.attributes["error.type"], undefined);
     assert.equal(chat.attributes["error.type"], undefined);
-    const toolPoints = named("codex.tool.duration");
-    assert.deepEqual(
-      toolPoints.map((r) => [r.attributes["gen_ai.tool.name"], r.value]).sort(),
-      tools.map((s) => [s.attributes["gen_ai.tool.name"], seconds(s)]).sort(),
-    );
-    for (const r of toolPoints) assert.equal(r.attributes["codex.tool.outcome"], "success");
-    assert.deepEqual(named("codex.runs").map((r) => [r.value, r.attributes]), [[1, {
+    for (const span of tools) {
+      const name = span.attributes["gen_ai.tool.name"] as string;
+      const [p] = hist("codex.tool.duration", { "gen_ai.tool.name": name });
+      assert.equal(only(p, name), seconds(span));
+      assert.equal(p.attributes["codex.tool.outcome"], "success");
+    }
+    assert.deepEqual(sums("codex.runs").map((p) => [p.value, p.attributes]), [[1, {
       "gen_ai.provider.name": "openai",
       "codex.run.result": "ok",
       "gen_ai.request.model": "gpt-5.5",
@@ -230,32 +218,31 @@ describe("meterEvents() on fixture threads", () => {
       .then(() => undefined, (e: unknown) => e as { code?: string });
     assert.equal(error?.code, "turn_failed");
     const all = await spans();
-    const [chat] = named("gen_ai.client.operation.duration", { "gen_ai.operation.name": "chat" });
-    const [run] = named("gen_ai.client.operation.duration", { "gen_ai.operation.name": "invoke_agent" });
+    const [chat] = hist("gen_ai.client.operation.duration", { "gen_ai.operation.name": "chat" });
+    const [run] = hist("gen_ai.client.operation.duration", { "gen_ai.operation.name": "invoke_agent" });
     assert.equal(chat.attributes["error.type"], "turn_failed");
     assert.equal(chat.attributes["codex.turn.status"], "failed");
     assert.equal(run.attributes["error.type"], "turn_failed");
     assert.equal(run.attributes["codex.run.result"], "error");
-    assert.equal(run.value, seconds(all.find((s) => s.name === "invoke_agent codex")!));
-    assert.equal(chat.value, seconds(all.find((s) => s.name === "codex.turn")!));
-    const [runs] = named("codex.runs");
+    assert.equal(only(run, "run"), seconds(all.find((s) => s.name === "invoke_agent codex")!));
+    assert.equal(only(chat, "turn"), seconds(all.find((s) => s.name === "codex.turn")!));
+    const [runs] = sums("codex.runs");
     assert.equal(runs.attributes["error.type"], "turn_failed");
     assert.equal(runs.attributes["codex.run.result"], "error");
-    assert.deepEqual(named("gen_ai.client.token.usage"), [], "a failed turn reported no usage");
+    assert.deepEqual(hist("gen_ai.client.token.usage"), [], "a failed turn reported no usage");
   });
 
   it("a CLI that exits non-zero records error.type exit_nonzero; a failed command is a tool failure", async () => {
     start();
     await codexFor("cli-0.169/reasoning-failedcmd-todo.jsonl", { exitCode: 3 }).startThread({ skipGitRepoCheck: true })
       .run("run the checks").catch(() => undefined);
-    const [run] = named("gen_ai.client.operation.duration", { "gen_ai.operation.name": "invoke_agent" });
+    const [run] = hist("gen_ai.client.operation.duration", { "gen_ai.operation.name": "invoke_agent" });
     assert.equal(run.attributes["error.type"], "exit_nonzero");
-    const [tool] = named("codex.tool.duration");
+    const [tool] = hist("codex.tool.duration");
     assert.equal(tool.attributes["gen_ai.tool.name"], "exec_command");
     assert.equal(tool.attributes["codex.tool.outcome"], "failure");
     assert.equal(tool.attributes["error.type"], "failed");
-    const [reasoning] = named("codex.token.usage", { "codex.token.type": "reasoning_output" });
-    assert.equal(reasoning.value, 2);
+    assert.equal(only(hist("codex.token.usage", { "codex.token.type": "reasoning_output" })[0], "reasoning"), 2);
   });
 
   it("approval durations by decision and source equal the approval spans", async () => {
@@ -266,18 +253,19 @@ describe("meterEvents() on fixture threads", () => {
         return { approved: true, reason: "ok by test" };
       },
     }).run("x");
-    const all = await spans();
-    const approvals = all.filter((s) => s.name === "codex.approval");
-    const points = named("codex.approval.duration");
-    assert.deepEqual(
-      points.map((r) => [r.attributes["codex.approval.decision"], r.attributes["codex.approval.source"], r.value]).sort(),
-      approvals.map((s) => [s.attributes["codex.approval.decision"], s.attributes["codex.approval.source"], seconds(s)]).sort(),
-    );
-    assert.deepEqual(points.map((r) => r.attributes["codex.approval.decision"]).sort(), ["approved", "denied"]);
-    const user = points.find((r) => r.attributes["codex.approval.source"] === "user")!;
-    assert.ok(user.value >= 0.015, `the user's decision took the hook's time: ${user.value} s`);
-    const declined = named("codex.tool.duration", { "codex.tool.outcome": "failure" });
-    assert.equal(declined[0]?.attributes["error.type"], "declined");
+    const approvals = (await spans()).filter((s) => s.name === "codex.approval");
+    assert.equal(approvals.length, 2);
+    for (const span of approvals) {
+      const decision = span.attributes["codex.approval.decision"] as string;
+      const source = span.attributes["codex.approval.source"] as string;
+      const points = hist("codex.approval.duration", { "codex.approval.decision": decision, "codex.approval.source": source });
+      assert.equal(only(points[0], decision), seconds(span));
+    }
+    assert.deepEqual(hist("codex.approval.duration").map((p) => p.attributes["codex.approval.decision"]).sort(), ["approved", "denied"]);
+    const [user] = hist("codex.approval.duration", { "codex.approval.source": "user" });
+    assert.ok(user.sum >= 0.015, `the user's decision took the hook's time: ${user.sum} s`);
+    const [declined] = hist("codex.tool.duration", { "codex.tool.outcome": "failure" });
+    assert.equal(declined?.attributes["error.type"], "declined");
   });
 
   it("an approval hook that never answers is recorded as a timeout", async () => {
@@ -286,8 +274,8 @@ describe("meterEvents() on fixture threads", () => {
       approvalHandler: (req) => new Promise((resolve) => req.signal.addEventListener("abort", () => resolve(true))),
       approvalTimeoutMs: 50,
     }).run("x");
-    const [timeout] = named("codex.approval.duration", { "codex.approval.decision": "timeout" });
-    assert.ok(timeout && timeout.value >= 0.045, `timed out after the 50 ms limit: ${timeout?.value}`);
+    const [timeout] = hist("codex.approval.duration", { "codex.approval.decision": "timeout" });
+    assert.ok(timeout && timeout.sum >= 0.045, `timed out after the 50 ms limit: ${timeout?.sum}`);
   });
 
   it("keeps metric attributes to an allowlist of low-cardinality keys: no ids, prompts, paths or commands", async () => {
@@ -319,49 +307,55 @@ describe("meterEvents() on fixture threads", () => {
       "/tmp",
       "/bin/bash",
       "wf-123",
+      "cardinality",
     ];
-    const keys = new Set<string>();
     const values = new Map<string, Set<unknown>>();
-    for (const r of meter.records) {
-      for (const [k, v] of Object.entries(r.attributes)) {
-        keys.add(k);
-        assert.ok(ALLOWED_KEYS.has(k), `${r.name} carries ${k}=${String(v)}`);
-        assert.ok(typeof v === "string" || typeof v === "number", `${k} is a scalar`);
-        for (const bad of forbidden) assert.ok(!String(v).includes(bad), `${r.name} ${k}=${String(v)} holds ${bad}`);
-        if (!values.has(k)) values.set(k, new Set());
-        values.get(k)!.add(v);
+    let points = 0;
+    for (const [name, m] of collect()) {
+      for (const p of m.points) {
+        points++;
+        for (const [k, v] of Object.entries(p.attributes)) {
+          assert.ok(ALLOWED_KEYS.has(k), `${name} carries ${k}=${String(v)}`);
+          assert.ok(typeof v === "string" || typeof v === "number", `${k} is a scalar`);
+          for (const bad of forbidden) assert.ok(!String(v).includes(bad), `${name} ${k}=${String(v)} holds ${bad}`);
+          if (!values.has(k)) values.set(k, new Set());
+          values.get(k)!.add(v);
+        }
       }
     }
-    // Eight runs, and still a handful of values per key.
+    // Eight runs, and still a handful of values per key, and of series.
     for (const [k, vs] of values) assert.ok(vs.size <= 6, `${k}: ${[...vs].join(", ")}`);
+    assert.ok(points < 60, `${points} series`);
     assert.deepEqual([...values.get("gen_ai.tool.name")!].sort(), ["apply_patch", "demo.echo", "exec_command", "web_search"]);
     assert.deepEqual([...values.get("server.address")!], ["api.openai.com"]);
-    assert.ok(keys.has("error.type"));
-    const agent = named("gen_ai.invoke_agent.duration");
-    assert.equal(agent.length, fixtures.length, "one agent duration per run");
-    assert.ok(agent.every((r) => r.attributes["gen_ai.agent.name"] === "codex"));
-    assert.equal(named("gen_ai.execute_tool.duration").length, named("codex.tool.duration").length);
+    assert.ok(values.has("error.type"));
+    const agent = hist("gen_ai.invoke_agent.duration");
+    assert.equal(agent.reduce((n, p) => n + p.count, 0), fixtures.length, "one agent duration per run");
+    assert.ok(agent.every((p) => p.attributes["gen_ai.agent.name"] === "codex"));
+    const count = (ps: HistogramPoint[]): number => ps.reduce((n, p) => n + p.count, 0);
+    assert.equal(count(hist("gen_ai.execute_tool.duration")), count(hist("codex.tool.duration")));
   });
 
   it("interrupted and early-exit runs are counted by result without error.type", async () => {
     start();
     await codexFor("early_exit.jsonl").startThread().run("x").catch(() => undefined);
-    const [runs] = named("codex.runs");
+    const [runs] = sums("codex.runs");
     assert.equal(runs.attributes["codex.run.result"], "early_exit");
     assert.equal(runs.attributes["error.type"], undefined);
     // The app-server's interrupt ends a run with result early_exit and reason interrupted.
     const thread = startSpan("codex.thread", { model: "gpt-5.5" });
     thread.stop({}, { result: "early_exit", reason: "interrupted" });
-    assert.equal(named("codex.runs", { "codex.run.result": "interrupted" }).length, 1);
+    assert.equal(sums("codex.runs", { "codex.run.result": "interrupted" })[0]?.value, 1);
   });
 
   it("counts dropped spans from codex.exporter.dropped events, by reason, and ignores other signals' drops", () => {
     start();
     emit("codex.exporter.dropped", { count: 3, dropped_total: 3 }, { reason: "queue_full" });
     emit("codex.exporter.dropped", { count: 2, dropped_total: 5 }, { reason: "http_503" });
+    emit("codex.exporter.dropped", { count: 4, dropped_total: 9 }, { reason: "queue_full" });
     emit("codex.exporter.dropped", { count: 7, dropped_total: 7 }, { reason: "queue_full", signal: "metrics" });
-    assert.deepEqual(named("codex.exporter.spans").map((r) => [r.value, r.attributes]), [
-      [3, { "codex.exporter.outcome": "dropped", "codex.exporter.reason": "queue_full" }],
+    assert.deepEqual(sums("codex.exporter.spans").map((p) => [p.value, p.attributes]), [
+      [7, { "codex.exporter.outcome": "dropped", "codex.exporter.reason": "queue_full" }],
       [2, { "codex.exporter.outcome": "dropped", "codex.exporter.reason": "http_503" }],
     ]);
   });
@@ -369,16 +363,18 @@ describe("meterEvents() on fixture threads", () => {
   it("with exporterStats, codex.exporter.spans observes the pipeline's exact exported and dropped totals", () => {
     const stats = { exported: 40, droppedByReason: { queue_full: 2, timeout: 1 } as Record<string, number> };
     start({ exporterStats: () => stats });
-    assert.equal(meter.made.find((m) => m.name === "codex.exporter.spans")?.kind, "observableCounter");
     emit("codex.exporter.dropped", { count: 3 }, { reason: "queue_full" });
-    assert.deepEqual(named("codex.exporter.spans"), [], "no double count from events");
-    assert.deepEqual(meter.observe().map((r) => [r.value, r.attributes]), [
+    const m = collect().get("codex.exporter.spans")!;
+    assert.equal(m.kind === "sum" && m.monotonic, true);
+    assert.deepEqual((m.points as NumberPoint[]).map((p) => [p.value, p.attributes]), [
       [40, { "codex.exporter.outcome": "exported" }],
       [2, { "codex.exporter.outcome": "dropped", "codex.exporter.reason": "queue_full" }],
       [1, { "codex.exporter.outcome": "dropped", "codex.exporter.reason": "timeout" }],
-    ]);
+    ], "the pipeline's totals, not the drop event's count again");
+    stats.exported = 45;
+    assert.equal(sums("codex.exporter.spans", { "codex.exporter.outcome": "exported" })[0].value, 45);
     metrics.detach();
-    assert.deepEqual(meter.observe(), [], "nothing observed once detached");
+    assert.deepEqual(sums("codex.exporter.spans"), [], "nothing observed once detached");
   });
 
   it("takes the provider and the server from options and a thread's base_url", () => {
@@ -387,13 +383,14 @@ describe("meterEvents() on fixture threads", () => {
     const turn = startSpan("codex.turn", { parent_token: thread.token });
     turn.stop({}, { status: "completed", usage: { input_tokens: 5, cached_input_tokens: 0, output_tokens: 1 } });
     thread.stop({}, { result: "ok" });
-    for (const r of named("gen_ai.client.token.usage")) {
-      assert.equal(r.attributes["gen_ai.provider.name"], "azure.ai.openai");
-      assert.equal(r.attributes["server.address"], "proxy.internal");
-      assert.equal(r.attributes["server.port"], 8443);
-      assert.equal(r.attributes["gen_ai.request.model"], "gpt-5.5");
+    const points = hist("gen_ai.client.token.usage");
+    assert.equal(points.length, 2);
+    for (const p of points) {
+      assert.equal(p.attributes["gen_ai.provider.name"], "azure.ai.openai");
+      assert.equal(p.attributes["server.address"], "proxy.internal");
+      assert.equal(p.attributes["server.port"], 8443);
+      assert.equal(p.attributes["gen_ai.request.model"], "gpt-5.5");
     }
-    assert.equal(named("gen_ai.client.token.usage").length, 2);
   });
 
   it("attach and detach are idempotent, and a detached instrumentation records nothing", () => {
@@ -402,6 +399,6 @@ describe("meterEvents() on fixture threads", () => {
     metrics.detach();
     metrics.detach();
     startSpan("codex.thread", {}).stop({}, { result: "ok" });
-    assert.deepEqual(meter.records, []);
+    assert.deepEqual(provider.collect(), []);
   });
 });
