@@ -9,11 +9,13 @@ import type { SpanRecord, TelemetryHandle } from "../../mod.ts";
 import { meterEvents } from "../../src/metrics/instrumentation.ts";
 import type { EventMetrics, EventMetricsOptions } from "../../src/metrics/instrumentation.ts";
 import { createMeterProvider } from "../../src/metrics/meter.ts";
-import type { MeterProvider } from "../../src/metrics/meter.ts";
+import type { MeterProvider, TemporalityPreference } from "../../src/metrics/meter.ts";
+import { encodeMetrics } from "../../src/metrics/otlp-json.ts";
 import type { HistogramPoint, MetricData, NumberPoint } from "../../src/metrics/data.ts";
 import type { Attributes } from "../../src/tracing/span-record.ts";
 import { emit, startSpan } from "../../src/telemetry/bus.ts";
 import { disposeFixtureCodex, fixtureCodex } from "../support/fake-cli.ts";
+import { countDataPoints, validateMetrics } from "../support/otlp-schema.ts";
 
 const TOKEN_BOUNDS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
 const DURATION_BOUNDS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
@@ -46,8 +48,8 @@ let provider: MeterProvider;
 let metrics: EventMetrics;
 let seq = 0;
 
-function start(options: EventMetricsOptions = {}): void {
-  provider = createMeterProvider({ warn: (m) => assert.fail(m) });
+function start(options: EventMetricsOptions = {}, temporality: TemporalityPreference = "cumulative"): void {
+  provider = createMeterProvider({ temporality, warn: (m) => assert.fail(m) });
   metrics = meterEvents(provider.meter("codex-otel-sdk"), { handlerId: `instr-test-${++seq}`, ...options });
   metrics.attach();
   telemetry.memory!.reset();
@@ -335,6 +337,34 @@ describe("meterEvents() on fixture threads", () => {
     const count = (ps: HistogramPoint[]): number => ps.reduce((n, p) => n + p.count, 0);
     assert.equal(count(hist("gen_ai.execute_tool.duration")), count(hist("codex.tool.duration")));
   });
+
+  for (const temporality of ["cumulative", "delta"] as const) {
+    it(`every instrument's points encode to a valid OTLP metrics request (${temporality})`, async () => {
+      const stats = { exported: 12, droppedByReason: { queue_full: 1 } as Record<string, number> };
+      start({ latestExperimental: true, exporterStats: () => stats, serverAddress: "api.openai.com", serverPort: 443 }, temporality);
+      await codexFor("cli-0.169/cmd-and-patch.jsonl").startThread({ model: "gpt-5.5", skipGitRepoCheck: true }).run("x");
+      await codexFor("approval_required.jsonl").startThread({ approvalHandler: () => true }).run("x");
+      await codexFor("cli-0.169/response-failed.jsonl").startThread({ skipGitRepoCheck: true }).run("x").catch(() => undefined);
+      const scopes = provider.collect();
+      const names = scopes.flatMap((sc) => sc.metrics.map((m) => m.name)).sort();
+      assert.deepEqual(names, [
+        "codex.approval.duration",
+        "codex.exporter.spans",
+        "codex.runs",
+        "codex.token.usage",
+        "codex.tool.duration",
+        "gen_ai.client.operation.duration",
+        "gen_ai.client.token.usage",
+        "gen_ai.execute_tool.duration",
+        "gen_ai.invoke_agent.duration",
+      ]);
+      const payload = JSON.parse(encodeMetrics(scopes, { resource: { "service.name": "instrumentation-test" } }));
+      assert.deepEqual(validateMetrics(payload, { int64AsString: true }), []);
+      assert.equal(countDataPoints(payload), scopes.reduce((n, sc) => n + sc.metrics.reduce((k, m) => k + m.points.length, 0), 0));
+      const temporalities = new Set(scopes.flatMap((sc) => sc.metrics.map((m) => (m.kind === "gauge" ? undefined : m.temporality))));
+      assert.deepEqual([...temporalities], [temporality]);
+    });
+  }
 
   it("interrupted and early-exit runs are counted by result without error.type", async () => {
     start();
