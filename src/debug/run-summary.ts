@@ -111,7 +111,7 @@ export class RunSummaries {
 
   /**
    * @param maxOpen Most turn, tool and approval starts remembered at once.
-   * @param label Cleans a label (tool names) before it is kept: the feed's scrubber.
+   * @param label Cleans a label (tool names, turn statuses) before it is kept: the feed's scrubber.
    */
   constructor(maxOpen: number, label: (text: string) => string) {
     this.#maxOpen = Math.max(16, maxOpen);
@@ -176,7 +176,7 @@ export class RunSummaries {
       case "codex.turn.exception": {
         const status = typeof md.status === "string" ? md.status : name === "codex.turn.exception" ? "error" : "completed";
         d = run?.summary.turns ?? durations();
-        label = status;
+        label = this.#label(status);
         error = name === "codex.turn.exception" || TURN_ERRORS.has(status);
         const u = md.usage as Record<string, unknown> | null | undefined;
         if (run !== undefined && u !== null && typeof u === "object") {
