@@ -22,6 +22,16 @@ export interface EventTracingOptions {
   handlerId?: string;
 }
 
+/** The span an event belongs to, as a log record carries it. */
+export interface EventSpanContext {
+  /** 32 hex chars. */
+  traceId: string;
+  /** 16 hex chars. */
+  spanId: string;
+  /** W3C trace flags (low 8 bits). */
+  flags: number;
+}
+
 /** The Codex event instrumentation of one tracer. */
 export interface EventTracing {
   /** Attaches to the telemetry bus (idempotent). */
@@ -37,6 +47,28 @@ export interface EventTracing {
   endAll(reason: string): void;
   /** Number of spans opened from events and not yet ended. */
   readonly openSpans: number;
+  /**
+   * The span an event belongs to (for log records): the span of `metadata.span_token` (open, or
+   * ended by this very stop event), else the one of `metadata.parent_token` (events without a span
+   * of their own: token usage, diffs, warnings). `undefined` for untraced work (a
+   * `tracingDisabled` thread and what runs under it) and tokens it never saw.
+   *
+   * Bus handlers run in attach order, so a handler that asks may run before or after this one.
+   * On a stop event either order answers the ended span (ended spans are remembered for a while).
+   * On a start event that this instrumentation has not handled yet, pass the event's `name` and
+   * `measurements`: the span is started then (exactly as its own handler would, which then skips
+   * that start), so both orders give the same spans and the same answer.
+   *
+   * @param metadata The event's metadata.
+   * @param name The event's name.
+   * @param measurements The event's measurements.
+   * @returns The span's ids and flags, or `undefined`.
+   */
+  spanContextOf(
+    metadata: Readonly<Metadata>,
+    name?: string,
+    measurements?: Readonly<Measurements>,
+  ): EventSpanContext | undefined;
 }
 
 const TURN_ERRORS = new Set(["failed", "error", "timeout", "aborted"]);
@@ -261,6 +293,12 @@ interface Open {
   thread: boolean;
 }
 
+// Ended spans remembered for spanContextOf: a stop event's other handlers ask within the same
+// dispatch, and a few late events may still name a parent that just ended.
+const RECENTLY_ENDED = 256;
+
+const contextOf = (span: Span): EventSpanContext => ({ traceId: span.traceId, spanId: span.spanId, flags: span.flags & 0xff });
+
 /**
  * Builds spans on `tracer` from the SDK's telemetry events (call `attach()` to start).
  *
@@ -287,6 +325,7 @@ export function traceEvents(tracer: Tracer, options: EventTracingOptions = {}): 
   const open = new Map<string, Open>();
   // Tokens of spans not traced (tracingDisabled threads and everything under them).
   const disabled = new Set<string>();
+  const ended = new Map<string, EventSpanContext>();
   let attached = false;
 
   // Tokens are non-empty strings: a missing or malformed `parent_token` finds nothing.
@@ -310,6 +349,8 @@ export function traceEvents(tracer: Tracer, options: EventTracingOptions = {}): 
     }
     const t = time(m);
     if (startRule !== undefined) {
+      // Already started by spanContextOf (a handler that ran before this one asked).
+      if (open.has(token)) return;
       const thread = startRule.type === "thread";
       const span = tracer.startSpan("", undefined, thread ? hostParent() : parentOf(md), 1, t);
       span.setAttribute("codex.span.type", startRule.type);
@@ -332,6 +373,8 @@ export function traceEvents(tracer: Tracer, options: EventTracingOptions = {}): 
       endRule(span, md, m, t);
       span.end(t);
       if (o.thread) releaseTraceEnv(token);
+      ended.set(token, contextOf(span));
+      if (ended.size > RECENTLY_ENDED) ended.delete(ended.keys().next().value as string);
     } else if (name === "codex.thread.spawned") {
       open.get(token)?.span.setAttribute("codex.pid", num(md.pid));
     } else if (name === "codex.item.update") {
@@ -360,6 +403,28 @@ export function traceEvents(tracer: Tracer, options: EventTracingOptions = {}): 
     },
     get openSpans(): number {
       return open.size;
+    },
+    spanContextOf(md, name, measurements): EventSpanContext | undefined {
+      const token = str(md.span_token);
+      if (token !== undefined) {
+        if (disabled.has(token)) return undefined;
+        let o = open.get(token);
+        if (o === undefined) {
+          const e = ended.get(token);
+          if (e !== undefined) return e;
+          // A start this handler has not seen yet: it will, in this same dispatch; start it now.
+          if (attached && name !== undefined && STARTS[name as EventName] !== undefined) {
+            handler(name, measurements ?? {}, md);
+            if (disabled.has(token)) return undefined;
+            o = open.get(token);
+          }
+        }
+        if (o !== undefined) return contextOf(o.span);
+      }
+      const parent = str(md.parent_token);
+      if (parent === undefined || disabled.has(parent)) return undefined;
+      const p = open.get(parent);
+      return p !== undefined ? contextOf(p.span) : ended.get(parent);
     },
   };
 }
