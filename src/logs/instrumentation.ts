@@ -31,7 +31,8 @@ export type { EventSpanContext } from "../tracing/instrumentation.ts";
 export interface LogEventsOptions {
   /**
    * The span an event belongs to (the tracer's `EventTracing.spanContextOf`): its ids and flags
-   * go on the record. Without it, records carry the host's active span, if any.
+   * go on the record. Where it gives none (or is not set), the record carries the host's active
+   * span, if any, as the Logs SDK does for a record emitted without a context.
    */
   spanContextOf?: (
     metadata: Readonly<Metadata>,
