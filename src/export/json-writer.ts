@@ -60,6 +60,108 @@ export function raw(s: string): void {
   pos = p;
 }
 
+/** Copies pre-encoded bytes (cached JSON fragments). */
+export function bytes(src: Uint8Array): void {
+  const n = src.length;
+  if (pos + n > buf.length) grow(n);
+  // The typed-array builtin (a memcpy) beats a byte loop from a few bytes up: 13 vs 55 ns for 65
+  // bytes on V8, 17 vs 30 on JSC.
+  if (n > 16) buf.set(src, pos);
+  else {
+    const b = buf;
+    let p = pos;
+    for (let i = 0; i < n; i++) b[p++] = src[i];
+  }
+  pos += n;
+}
+
+// The decimal digits of a non-negative integer at `p`; returns the position after them. Fractions
+// are truncated; NaN and infinities (never counts) give "0"; above 2^53 the digits come from BigInt.
+function putDigits(b: Uint8Array, p: number, v: number): number {
+  if (!(v >= 0 && v < Infinity)) v = 0;
+  if (v < 10) {
+    b[p] = 48 + (v | 0);
+    return p + 1;
+  }
+  if (v < 2147483648) {
+    // Small-integer arithmetic: digits from the right.
+    let n = v | 0;
+    const len = n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
+    let q = p + len;
+    while (q > p) {
+      const d = n % 10;
+      b[--q] = 48 + d;
+      n = (n - d) / 10;
+    }
+    return p + len;
+  }
+  const t = v <= 9007199254740991 ? String(Math.floor(v)) : BigInt(Math.trunc(v)).toString();
+  for (let j = 0; j < t.length; j++) b[p++] = t.charCodeAt(j);
+  return p;
+}
+
+/**
+ * Writes a double as proto3 JSON does: a JSON number (32-bit integers as digits written directly,
+ * others as `String(v)`: the shortest round-trip form), NaN and the infinities as strings.
+ */
+export function double(v: number): void {
+  if (v === (v | 0)) {
+    if (pos + 12 > buf.length) grow(12);
+    const b = buf;
+    let p = pos;
+    if (v < 0) {
+      b[p++] = 45;
+      v = -v;
+    }
+    pos = putDigits(b, p, v);
+  } else if (Number.isFinite(v)) raw(String(v));
+  else {
+    byte(34);
+    raw(String(v));
+    byte(34);
+  }
+}
+
+/** Writes a count as proto3 JSON's 64-bit decimal string (`"20"`), digits written directly. */
+export function uintString(v: number): void {
+  if (pos + 26 > buf.length) grow(26);
+  const b = buf;
+  b[pos] = 34;
+  const p = putDigits(b, pos + 1, v);
+  b[p] = 34;
+  pos = p + 1;
+}
+
+/** Writes an integer as a 64-bit decimal string (`"-20"`), digits written directly (as {@link uintString}, signed). */
+export function intString(v: number): void {
+  if (pos + 27 > buf.length) grow(27);
+  const b = buf;
+  let p = pos;
+  b[p++] = 34;
+  if (v < 0) {
+    b[p++] = 45;
+    v = -v;
+  }
+  p = putDigits(b, p, v);
+  b[p++] = 34;
+  pos = p;
+}
+
+/** Writes counts as a comma-separated list of decimal strings (`"1","20"`), as {@link uintString}. */
+export function uintStrings(values: ArrayLike<number>): void {
+  const n = values.length;
+  if (pos + n * 27 > buf.length) grow(n * 27);
+  const b = buf;
+  let p = pos;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) b[p++] = 44;
+    b[p++] = 34;
+    p = putDigits(b, p, values[i]);
+    b[p++] = 34;
+  }
+  pos = p;
+}
+
 /** Writes one ASCII byte. */
 export function byte(c: number): void {
   if (pos === buf.length) grow(1);

@@ -5,55 +5,154 @@
  * @module
  */
 import type { EncodeOptions } from "../export/otlp-json.ts";
-import { byte, decoder, keyValues, raw, resource, scope, str, withWriter } from "../export/json-writer.ts";
+import { anyValue, byte, bytes, decoder, double, intString, raw, resource, scope, str, uintString, uintStrings, withWriter } from "../export/json-writer.ts";
+import type { Attributes, AttributeValue } from "../tracing/span-record.ts";
 import type { HistogramPoint, MetricData, NumberPoint, ScopeMetrics } from "./data.ts";
 
 export type { EncodeOptions } from "../export/otlp-json.ts";
 
-/** Writes a double as a JSON number, or as proto3 JSON's string for NaN and the infinities. */
-function double(v: number): void {
-  if (Number.isFinite(v)) raw(String(v));
+const INT64_LIMIT = 9223372036854775808;
+
+// The points of a collection share their time, and delta points their start too: the bytes of
+// `],"startTimeUnixNano":"…","timeUnixNano":"…"` are kept for the last time and the first start
+// seen with it; a point with another start (cumulative series start apart) writes the start alone.
+let lastTime: bigint | undefined;
+let lastStart: bigint | undefined;
+let lastBoth: Uint8Array = new Uint8Array(0);
+let lastTail: Uint8Array = new Uint8Array(0);
+const encoder = new TextEncoder();
+
+function times(start: bigint, time: bigint): void {
+  if (time !== lastTime) {
+    lastTime = time;
+    lastTail = encoder.encode(`","timeUnixNano":"${time}"`);
+    lastStart = start;
+    lastBoth = encoder.encode(`],"startTimeUnixNano":"${start}","timeUnixNano":"${time}"`);
+  }
+  if (start === lastStart) bytes(lastBoth);
   else {
-    byte(34);
-    raw(String(v));
-    byte(34);
+    raw('],"startTimeUnixNano":"');
+    raw(start.toString());
+    bytes(lastTail);
   }
 }
 
-/** Writes a non-negative integer count as a decimal string (fixed64). */
-function fixed64(v: number): void {
-  byte(34);
-  raw(v <= 9007199254740991 ? String(v) : BigInt(Math.trunc(v)).toString());
-  byte(34);
+// Metric attributes have few values by design (a model, an operation, a token type), and every
+// point repeats them: each key's `{"key":…,"value":` prefix and each of its primitive values'
+// whole `KeyValue` are encoded once and copied. A key seen with many values (an id) stops caching
+// values and is written directly, so a high-cardinality attribute costs no cache churn.
+interface KeyEntry {
+  prefix: Uint8Array;
+  values: Map<AttributeValue, Uint8Array> | undefined;
+  /** The last value written and its bytes: consecutive points often repeat a value. */
+  last: AttributeValue | undefined;
+  lastBytes: Uint8Array | undefined;
+}
+// Bounds: keys, values per key, values in all (about 1 MB at most), strings cached up to 64 chars.
+const KEYS_MAX = 4096;
+const VALUES_PER_KEY = 256;
+const VALUES_MAX = 16384;
+const keyEntries = new Map<string, KeyEntry>();
+let cachedValues = 0;
+// The entry of the key last seen at each position of an attribute set: points of one metric
+// have the same keys in the same order, so this skips the map.
+const POSITIONS = 16;
+const posKeys: (string | undefined)[] = new Array(POSITIONS).fill(undefined);
+const posEntries: (KeyEntry | undefined)[] = new Array(POSITIONS).fill(undefined);
+
+function resetKeyCache(): void {
+  keyEntries.clear();
+  posKeys.fill(undefined);
+  posEntries.fill(undefined);
+  cachedValues = 0;
 }
 
-const INT64_LIMIT = 9223372036854775808;
+function keyEntry(key: string): KeyEntry {
+  let e = keyEntries.get(key);
+  if (e !== undefined) return e;
+  if (keyEntries.size >= KEYS_MAX) resetKeyCache();
+  const prefix = withWriter(key.length * 6 + 24, () => {
+    raw('{"key":');
+    str(key);
+    raw(',"value":');
+  }, false).slice();
+  e = { prefix, values: new Map(), last: undefined, lastBytes: undefined };
+  keyEntries.set(key, e);
+  return e;
+}
 
-// The points of a collection share their time (and, for delta, their start): the decimal text of
-// the last time seen is kept, so consecutive points do not convert the same bigint again.
-let lastStart: bigint | undefined;
-let lastStartText = "";
-let lastTime: bigint | undefined;
-let lastTimeText = "";
+function valueBytes(e: KeyEntry, v: string | number | boolean): Uint8Array | undefined {
+  const values = e.values;
+  if (values === undefined) return undefined;
+  let enc = values.get(v);
+  if (enc === undefined) {
+    if (values.size >= VALUES_PER_KEY) {
+      e.values = undefined;
+      return undefined;
+    }
+    if (typeof v === "string" && v.length > 64) return undefined;
+    if (cachedValues >= VALUES_MAX) {
+      // Start over (rare: thousands of distinct low-cardinality values); this call writes directly.
+      resetKeyCache();
+      return undefined;
+    }
+    cachedValues++;
+    enc = withWriter(e.prefix.length + 64 + (typeof v === "string" ? v.length * 6 : 0), () => {
+      bytes(e.prefix);
+      anyValue(v, 0);
+      byte(125);
+    }, false).slice();
+    values.set(v, enc);
+  }
+  e.last = v;
+  e.lastBytes = enc;
+  return enc;
+}
+
+function attributeList(attrs: Attributes): void {
+  let i = 0;
+  for (const k in attrs) {
+    const v = attrs[k];
+    if (v === undefined) continue;
+    if (i > 0) byte(44);
+    let e: KeyEntry;
+    if (i < POSITIONS) {
+      if (posKeys[i] === k) e = posEntries[i] as KeyEntry;
+      else {
+        e = keyEntry(k);
+        posKeys[i] = k;
+        posEntries[i] = e;
+      }
+    } else e = keyEntry(k);
+    i++;
+    if (v === e.last && e.lastBytes !== undefined) {
+      bytes(e.lastBytes);
+      continue;
+    }
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") {
+      const enc = valueBytes(e, v);
+      if (enc !== undefined) {
+        bytes(enc);
+        continue;
+      }
+    }
+    bytes(e.prefix);
+    if (typeof v === "number" && Number.isSafeInteger(v)) {
+      // An id-like integer: digits written directly.
+      raw('{"intValue":');
+      intString(v);
+      raw("}}");
+    } else {
+      anyValue(v, 0);
+      byte(125);
+    }
+  }
+}
 
 function pointHead(p: NumberPoint | HistogramPoint): void {
   raw('{"attributes":[');
-  keyValues(p.attributes, 0);
-  raw('],"startTimeUnixNano":"');
-  const s = p.startTimeUnixNano;
-  if (s !== lastStart) {
-    lastStart = s;
-    lastStartText = s.toString();
-  }
-  raw(lastStartText);
-  raw('","timeUnixNano":"');
-  const t = p.timeUnixNano;
-  if (t !== lastTime) {
-    lastTime = t;
-    lastTimeText = t.toString();
-  }
-  raw(lastTimeText);
-  byte(34);
+  attributeList(p.attributes);
+  times(p.startTimeUnixNano, p.timeUnixNano);
 }
 
 function numberPoints(points: readonly NumberPoint[], int: boolean): void {
@@ -64,10 +163,9 @@ function numberPoints(points: readonly NumberPoint[], int: boolean): void {
     pointHead(p);
     const v = p.value;
     if (int && Number.isFinite(v) && v > -INT64_LIMIT && v < INT64_LIMIT) {
-      const n = Math.trunc(v);
-      raw(',"asInt":"');
-      raw(n <= 9007199254740991 && n >= -9007199254740991 ? String(n) : BigInt(n).toString());
-      raw('"}');
+      raw(',"asInt":');
+      intString(Math.trunc(v));
+      byte(125);
     } else {
       raw(',"asDouble":');
       double(v);
@@ -77,6 +175,27 @@ function numberPoints(points: readonly NumberPoint[], int: boolean): void {
   byte(93);
 }
 
+// Every point of a histogram shares one bounds array: its JSON is encoded once per array and
+// request.
+let lastBounds: readonly number[] | undefined;
+let lastBoundsLength = -1;
+let lastBoundsBytes: Uint8Array = new Uint8Array(0);
+
+function boundsBytes(bounds: readonly number[]): Uint8Array {
+  if (bounds !== lastBounds || bounds.length !== lastBoundsLength) {
+    let text = ',"explicitBounds":[';
+    for (let j = 0; j < bounds.length; j++) {
+      const b = bounds[j];
+      if (j > 0) text += ",";
+      text += Number.isFinite(b) ? String(b) : `"${b}"`;
+    }
+    lastBounds = bounds;
+    lastBoundsLength = bounds.length;
+    lastBoundsBytes = encoder.encode(text + "]");
+  }
+  return lastBoundsBytes;
+}
+
 function histogramPoints(points: readonly HistogramPoint[]): void {
   raw('"dataPoints":[');
   for (let i = 0; i < points.length; i++) {
@@ -84,22 +203,13 @@ function histogramPoints(points: readonly HistogramPoint[]): void {
     if (i > 0) byte(44);
     pointHead(p);
     raw(',"count":');
-    fixed64(p.count);
+    uintString(p.count);
     raw(',"sum":');
     double(p.sum);
-    const counts = p.bucketCounts;
     raw(',"bucketCounts":[');
-    for (let j = 0; j < counts.length; j++) {
-      if (j > 0) byte(44);
-      fixed64(counts[j]);
-    }
-    raw('],"explicitBounds":[');
-    const bounds = p.bounds;
-    for (let j = 0; j < bounds.length; j++) {
-      if (j > 0) byte(44);
-      double(bounds[j]);
-    }
+    uintStrings(p.bucketCounts);
     byte(93);
+    bytes(boundsBytes(p.bounds));
     if (p.count > 0 && p.min !== undefined) {
       raw(',"min":');
       double(p.min);
@@ -193,6 +303,8 @@ let bytesPerPoint = 256;
 export function encodeMetricsBytes(scopes: readonly ScopeMetrics[], options: EncodeOptions = {}): Uint8Array {
   let points = 0;
   for (const s of scopes) for (const m of s.metrics) points += m.points.length;
+  // Within one call nothing can mutate a bounds array; across calls one might be.
+  lastBounds = undefined;
   const out = withWriter(Math.ceil(points * bytesPerPoint * 1.15) + 1024, () => writeRequest(scopes, options), false);
   if (points >= 16) bytesPerPoint = Math.max(64, Math.min(1 << 20, out.length / points));
   return out;

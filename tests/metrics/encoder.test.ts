@@ -6,7 +6,7 @@ import { createMeterProvider } from "../../src/metrics/meter.ts";
 import type { HistogramPoint, MetricData, NumberPoint, ScopeMetrics } from "../../src/metrics/data.ts";
 import type { Attributes, AttributeValue } from "../../src/tracing/span-record.ts";
 import { countDataPoints, validateMetrics } from "../support/otlp-schema.ts";
-import { decodeAny } from "../support/otlp-spans.ts";
+import { decodeAny, expectedDecoded } from "../support/otlp-spans.ts";
 
 type Json = Record<string, any>;
 const T0 = 1_700_000_000_123_456_789n;
@@ -226,6 +226,42 @@ describe("OTLP/JSON metrics encoder", () => {
       assert.equal(dur.histogram.aggregationTemporality, temporality === "cumulative" ? 2 : 1);
       assert.ok(dur.histogram.dataPoints.some((d: Json) => d.attributes.some((a: Json) => a.key === "otel.metric.overflow" && a.value.boolValue === true)));
     }
+  });
+
+  it("writes the same bytes whatever its caches hold: repeated values, many values per key, many keys, any key order", () => {
+    const points: NumberPoint[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const a: Attributes = {};
+      const keys = ["model", "op", "id", "flag", "ratio", "big"];
+      // a rotating key order and, every 7th point, 100 more keys
+      for (let k = 0; k < keys.length; k++) {
+        const key = keys[(k + i) % keys.length];
+        a[key] = key === "model" ? `m${i % 5}` : key === "op" ? "chat" : key === "id" ? i : key === "flag" ? i % 2 === 0 : key === "ratio" ? i / 7 : 2 ** 60 + i * 2048;
+      }
+      // past the per-position cache, and enough distinct values (100 keys × 250) to reset the value cache
+      if (i % 7 === 0) for (let k = 0; k < 100; k++) a[`extra.${k}`] = `v${(i + k) % 250}`;
+      points.push({ attributes: a, startTimeUnixNano: BigInt(i % 3) + T0, timeUnixNano: T1, value: i % 2 ? i : -i / 3 });
+    }
+    const scopes = [scope([{ name: "c", kind: "gauge", points }])];
+    const first = encodeMetrics(scopes);
+    const again = encodeMetrics(scopes);
+    assert.equal(again, first);
+    const dps = metricsOf(valid(first))[0].gauge.dataPoints as Json[];
+    dps.forEach((d, i) => {
+      const want = points[i];
+      assert.deepEqual(attrMap(d.attributes), Object.fromEntries(Object.entries(want.attributes).map(([k, v]) => [k, expectedDecoded(v)])));
+      assert.equal(d.startTimeUnixNano, String(want.startTimeUnixNano));
+      assert.equal(d.asDouble, want.value === 0 ? 0 : want.value);
+    });
+  });
+
+  it("sees a bounds array changed between two calls", () => {
+    const bounds = [1, 2];
+    const p = hp([1], bounds);
+    const m = (): ScopeMetrics[] => [scope([{ name: "h", kind: "histogram", temporality: "delta", points: [p] }])];
+    assert.deepEqual(metricsOf(valid(encodeMetrics(m())))[0].histogram.dataPoints[0].explicitBounds, [1, 2]);
+    bounds[1] = 3;
+    assert.deepEqual(metricsOf(valid(encodeMetrics(m())))[0].histogram.dataPoints[0].explicitBounds, [1, 3]);
   });
 
   it("property: any attributes and values give a valid request whose decoded values match", () => {
