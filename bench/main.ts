@@ -1,8 +1,9 @@
 // Benchmark entry: runs every measure on the current runtime and prints one BENCH_JSON line.
-// Measures: encode, span, emit, jsonl, pipe-rss, bundle, export, run, app-server (select with --only a,b).
+// Measures: encode, metrics, span, emit, jsonl, pipe-rss, bundle, export, run, app-server (select with --only a,b).
 import { runtimeName, type Row } from "./harness.ts";
 import { benchEmit } from "./measures/emit.ts";
 import { benchEncode } from "./measures/encode.ts";
+import { benchMetrics } from "./measures/metrics.ts";
 import { benchSpan } from "./measures/span.ts";
 import { benchJsonl, benchPipeRss } from "./measures/jsonl.ts";
 import { benchBundle } from "./measures/bundle.ts";
@@ -18,6 +19,7 @@ const want = (name: string): boolean => only === null || only.has(name);
 const rows: Row[] = [];
 const steps: [string, () => Row[] | Promise<Row[]>][] = [
   ["encode", benchEncode],
+  ["metrics", benchMetrics],
   ["span", benchSpan],
   ["emit", () => benchEmit()],
   ["jsonl", benchJsonl],

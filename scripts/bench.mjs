@@ -2,7 +2,7 @@
 // Runs bench/main.ts on Node, Bun and Deno (one process per measure and runtime, one after another
 // so that they do not compete for the 2 cores) and writes bench/RESULTS.md.
 //
-// Usage: npm run bench [-- --runs 3] [-- --runtimes node,bun] [-- --only encode,span,...] [-- --check]
+// Usage: npm run bench [-- --runs 3] [-- --runtimes node,bun] [-- --only encode,metrics,span,...] [-- --check]
 //   --runs N   N consecutive full runs; each measure is reported as the median of the runs' medians
 //              with the spread across runs and across the rounds of each run; a target counts as
 //              met only when that median meets it with 10% to spare.
