@@ -99,11 +99,50 @@ export { REDACTED, redactMetadata } from "./src/telemetry/redact.ts";
 // ---- the pipeline: configure, status, local verification ----
 export { configure, currentTelemetry } from "./src/sdk/configure.ts";
 export { Telemetry } from "./src/sdk/telemetry.ts";
-export type { TelemetryHandle, TelemetryStatus } from "./src/sdk/configure.ts";
+export type { SignalStatus, TelemetryHandle, TelemetryStatus } from "./src/sdk/configure.ts";
 export { ConfigError } from "./src/config/config.ts";
-export type { ConfigErrorCode, ResolvedConfig, SignalConfig, TelemetryOptions } from "./src/config/config.ts";
+export type {
+  ConfigErrorCode,
+  LogsOptions,
+  MetricsOptions,
+  ResolvedConfig,
+  ResolvedLogs,
+  ResolvedMetrics,
+  SignalConfig,
+  SignalExporterName,
+  TelemetryOptions,
+} from "./src/config/config.ts";
 export { memoryExporter } from "./src/sdk/memory-exporter.ts";
-export type { MemoryExporter, MemoryExporterOptions } from "./src/sdk/memory-exporter.ts";
+export type { MemoryExporter, MemoryExporterOptions, MemoryMetric } from "./src/sdk/memory-exporter.ts";
+
+// ---- host metrics: instruments that follow the configured pipeline ----
+export { meter } from "./src/sdk/host-meter.ts";
+export type {
+  Counter,
+  Gauge,
+  Histogram,
+  HistogramOptions,
+  InstrumentOptions,
+  Meter,
+  ObservableCallback,
+  ObservableResult,
+  UpDownCounter,
+} from "./src/metrics/api.ts";
+export type {
+  GaugeMetric,
+  HistogramMetric,
+  MetricBase,
+  HistogramPoint,
+  MetricData,
+  NumberPoint,
+  ScopeMetrics,
+  SumMetric,
+  Temporality,
+} from "./src/metrics/data.ts";
+export type { TemporalityPreference } from "./src/metrics/meter.ts";
+export { Severity } from "./src/logs/data.ts";
+export type { LogRecordData, SeverityNumber } from "./src/logs/data.ts";
+export type { Logger, LogRecordInput } from "./src/logs/logger.ts";
 // Types the options above refer to; their values are in the ./export entry.
 export type { FetchLike, TlsFiles, TlsOptions } from "./src/base/fetch.ts";
 export type { BatchOptions } from "./src/export/batch-processor.ts";
@@ -138,6 +177,8 @@ export type {
   DebugSnapshot,
   DebugSnapshotOptions,
   DebugSpanEntry,
+  DebugRunSummary,
+  DebugDurations,
   DebugSpanJson,
   DebugSubscribeOptions,
   DebugSubscription,

@@ -241,6 +241,7 @@ export class Thread {
       input: prompt,
       thread_id: this.#id ?? undefined,
       model: opts.model,
+      base_url: originOf(this.#host.options.baseUrl),
       sandbox_mode: opts.sandboxMode,
       working_directory: opts.workingDirectory,
       resume: this.#id !== null,
@@ -543,4 +544,14 @@ function interruptError(
   }
   if (reason === "stopped") return new CodexExecError("stopped", "the run was stopped by Codex.stop(pid)");
   return aborted(signal ?? new AbortController().signal);
+}
+
+/** The origin of the model endpoint (`server.address` / `server.port` of the metrics): no credentials, path or query. */
+function originOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }

@@ -11,7 +11,7 @@ import { base64 } from "../base/base64.ts";
 import type { FetchLike, TlsOptions } from "../base/fetch.ts";
 import type { BatchOptions } from "../export/batch-processor.ts";
 import type { SpanExporter } from "../export/exporter.ts";
-import type { Temporality } from "../metrics/data.ts";
+import type { TemporalityPreference } from "../metrics/meter.ts";
 import type { OtlpSignal } from "../export/otlp-http.ts";
 import { readFileSyncBytes } from "../runtime/read-file.ts";
 import { buildResource, parseResourceAttributes } from "../tracing/resource.ts";
@@ -72,8 +72,6 @@ export interface TelemetryOptions {
 /** Where a signal goes: `otlp` (the endpoint: HTTP, or the in-memory exporter for `memory://`) and/or `console`. */
 export type SignalExporterName = "otlp" | "console";
 
-/** `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`: which instruments report deltas. */
-export type TemporalityPreference = "cumulative" | "delta" | "lowmemory";
 
 /** Metrics options of `Telemetry.configure`. */
 export interface MetricsOptions {
@@ -107,6 +105,8 @@ export interface ResolvedMetrics {
   temporality: TemporalityPreference;
   /** Cardinality limit per instrument. */
   cardinalityLimit: number;
+  /** Also the newest GenAI agent metrics (`OTEL_SEMCONV_STABILITY_OPT_IN` lists `gen_ai_latest_experimental`). */
+  latestExperimental: boolean;
 }
 
 /** The logs settings in effect. */
@@ -529,6 +529,7 @@ export function resolveConfig(
     timeoutMs: metricOptions.timeoutMs ?? r.read(METRIC_TIMEOUT, 30_000).value,
     temporality: metricOptions.temporality ?? r.read(TEMPORALITY, "cumulative" as const).value,
     cardinalityLimit: metricOptions.cardinalityLimit ?? r.read(CARDINALITY, 2000).value,
+    latestExperimental: (r.get("OTEL_SEMCONV_STABILITY_OPT_IN") ?? "").split(",").some((v) => v.trim() === "gen_ai_latest_experimental"),
   };
   const logOptions = options.logs === false ? {} : options.logs ?? {};
   const logs: ResolvedLogs = {

@@ -42,8 +42,8 @@ export interface HistogramPoint {
   bucketCounts: readonly number[];
 }
 
-/** What a metric's points carry. */
-interface MetricBase {
+/** What every metric carries beside its points. */
+export interface MetricBase {
   /** Instrument name. */
   name: string;
   /** Instrument description. */

@@ -1,29 +1,61 @@
 /**
- * The telemetry pipeline: `configure(options)` builds tracer → processor → exporter from options
- * and environment, reports status, and swaps the pipeline cleanly when called again.
+ * The telemetry pipeline: `configure(options)` builds the traces, metrics and logs pipelines from
+ * options and environment (each signal on or off on its own), reports status per signal, and swaps
+ * the pipelines cleanly when called again.
  * @module
  */
 import { ConfigError, displayEndpoint, resolveConfig } from "../config/config.ts";
 import type { ResolvedConfig, TelemetryOptions } from "../config/config.ts";
-import { batchProcessor, immediateProcessor } from "../export/batch-processor.ts";
-import type { AccountingProcessor } from "../export/batch-processor.ts";
-import type { SpanExporter } from "../export/exporter.ts";
-import { memoryExporter } from "./memory-exporter.ts";
-import type { MemoryExporter } from "./memory-exporter.ts";
-import { otlpHttpExporter } from "../export/otlp-http-exporter.ts";
-import type { FetchLike } from "../base/fetch.ts";
-import { tlsFetch } from "../runtime/tls-fetch.ts";
+import type { ProcessorStats } from "../export/accounting.ts";
+import type { OtlpSignal } from "../export/otlp-http.ts";
+import type { Logger } from "../logs/logger.ts";
+import type { Meter } from "../metrics/api.ts";
 import { onBeforeExit, runtimeEnv } from "../runtime/env.ts";
-import { traceEvents } from "../tracing/instrumentation.ts";
-import type { EventTracing } from "../tracing/instrumentation.ts";
-import { createTracer } from "../tracing/tracer.ts";
 import type { Tracer } from "../tracing/tracer.ts";
 import { emit } from "../telemetry/bus.ts";
 import { Events } from "../telemetry/events.ts";
+import { setMeterSource } from "./host-meter.ts";
+import { logsPipeline } from "./logs.ts";
+import type { LogsPipeline } from "./logs.ts";
+import { memoryExporter } from "./memory-exporter.ts";
+import type { MemoryExporter } from "./memory-exporter.ts";
+import { metricsPipeline } from "./metrics.ts";
+import type { MetricsPipeline } from "./metrics.ts";
+import { NO_STATS, Transports } from "./pipeline.ts";
+import type { SignalPipeline } from "./pipeline.ts";
+import { tracesPipeline } from "./traces.ts";
+import type { TracesPipeline } from "./traces.ts";
 
-/** What `status()` reports (no header values, no credentials in the endpoint). */
+/** One signal's status: where it goes and its exact accounting (`exported + dropped + queued === produced`). */
+export interface SignalStatus {
+  /** Whether the signal is exported. */
+  enabled: boolean;
+  /** `otlp-http`, `memory`, `console`, `custom`, a `+`-joined list, or `none`. */
+  exporter: string;
+  /** The signal's endpoint, without credentials or query. */
+  endpoint?: string;
+  /** Items (spans, data points, log records) handed to the pipeline. */
+  produced: number;
+  /** Items accepted by the receiver. */
+  exported: number;
+  /** Items lost. */
+  dropped: number;
+  /** Items lost, by reason. */
+  droppedByReason: Record<string, number>;
+  /** Items waiting or in flight. */
+  queued: number;
+  /** Failed export requests. */
+  failedExports: number;
+  /** The last export failure. */
+  lastError?: string;
+}
+
+/**
+ * What `status()` reports (no header values, no credentials in the endpoint). The top-level
+ * counters are the spans'; `signals` has every signal's.
+ */
 export interface TelemetryStatus {
-  /** Whether spans are built and exported. */
+  /** Whether telemetry export is on (for at least one signal). */
   enabled: boolean;
   /** The traces endpoint, without credentials or query. */
   endpoint?: string;
@@ -51,21 +83,38 @@ export interface TelemetryStatus {
   shutdown: boolean;
   /** The head sampler, as `OTEL_TRACES_SAMPLER` would name it (e.g. `parentbased_always_on`). */
   sampler: string;
+  /** Per signal: exporter, endpoint and accounting. */
+  signals: Record<OtlpSignal, SignalStatus>;
 }
 
 /** The pipeline returned by `Telemetry.configure`. */
 export interface TelemetryHandle {
-  /** Whether spans are built and exported. */
+  /** Whether telemetry export is on (for at least one signal). */
   readonly enabled: boolean;
-  /** The tracer (for direct spans), when enabled. */
+  /** The tracer (for direct spans), when traces are on. */
   readonly tracer: Tracer | undefined;
-  /** The in-memory exporter, when the endpoint is `memory://` (or one was passed). */
+  /** The in-memory exporter, when the endpoint is `memory://` (or one was passed): spans, metrics and logs. */
   readonly memory: MemoryExporter | undefined;
+  /**
+   * A meter of this pipeline, when metrics are on (the root `meter(name)` follows whichever
+   * pipeline is current and works before `configure` too).
+   *
+   * @param name Instrumentation scope.
+   * @param version Its version.
+   */
+  meter(name: string, version?: string): Meter | undefined;
+  /**
+   * A logger of this pipeline, when logs are on: host records go out with the Codex ones.
+   *
+   * @param name Instrumentation scope.
+   * @param version Its version.
+   */
+  logger(name: string, version?: string): Logger | undefined;
   /** The configuration in effect. */
   readonly config: Readonly<ResolvedConfig>;
-  /** Exports everything finished so far; a promise to hand to `waitUntil` on edge runtimes. Never rejects. */
+  /** Exports everything finished so far (spans, a metrics collection, log records); a promise to hand to `waitUntil` on edge runtimes. Never rejects. */
   flush(): Promise<void>;
-  /** Ends open spans, flushes, and stops the pipeline. Never rejects. */
+  /** Ends open spans, flushes every signal, and stops the pipelines. Never rejects. */
   shutdown(): Promise<void>;
   /** Counters and configuration summary. */
   status(): TelemetryStatus;
@@ -121,55 +170,69 @@ export function configure(options: TelemetryOptions = {}): TelemetryHandle {
   }
   for (const p of problems) report(p, warn);
 
-  let exporter: SpanExporter | undefined;
   let memory: MemoryExporter | undefined;
-  let processor: AccountingProcessor | undefined;
-  let tracer: Tracer | undefined;
-  let events: EventTracing | undefined;
-  if (config.enabled) {
-    if (options.exporter !== undefined) exporter = options.exporter;
-    else if (config.exporterKind === "memory") exporter = memoryExporter();
-    else {
-      let transport: FetchLike | undefined = options.fetch;
-      if (transport === undefined && config.tls !== undefined) {
-        transport = tlsFetch(config.tls);
-        if (transport === undefined) {
-          report(new ConfigError("invalid_value", "CODEX_OTLP_CERTFILE", "this runtime cannot present client certificates by itself; pass a `fetch` (e.g. a Workers mTLS binding's)"), warn);
-        }
-      }
-      exporter = otlpHttpExporter({
-        url: config.endpoint ?? "",
-        headers: config.headers,
-        compression: config.compression,
-        timeoutMs: config.timeoutMs,
-        encode: { resource: config.resource },
-        ...(transport === undefined ? {} : { fetch: transport }),
-      });
-    }
-    if (exporter.kind === "memory") memory = exporter as MemoryExporter;
-    processor = exporter.kind === "memory"
-      ? immediateProcessor(exporter, { warn })
-      : batchProcessor(exporter, config.batch, { warn });
-    tracer = createTracer({ processor, spanLimits: config.spanLimits, sampler: config.sampler });
-    events = traceEvents(tracer);
-    events.attach();
+  if (config.enabled && config.exporterKind === "memory") {
+    memory = options.exporter?.kind === "memory" ? options.exporter as MemoryExporter : memoryExporter();
   }
-  // A script that never calls flush() still sends its spans when the event loop runs dry.
-  const offExit = processor === undefined ? () => {} : onBeforeExit(() => {
-    if ((processor?.stats().queued ?? 0) > 0) void processor?.forceFlush();
+  const transports = new Transports(options.fetch, () => {
+    report(new ConfigError("invalid_value", "CODEX_OTLP_CERTFILE", "this runtime cannot present client certificates by itself; pass a `fetch` (e.g. a Workers mTLS binding's)"), warn);
+  });
+  // Traces first: the tracer's bus handler runs before the others (logs ask it for span ids
+  // either way; see EventTracing.spanContextOf).
+  const traces: TracesPipeline | undefined = config.exporters.traces.length > 0
+    ? tracesPipeline(config, options, memory, transports, warn)
+    : undefined;
+  const metrics: MetricsPipeline | undefined = config.exporters.metrics.length > 0
+    ? metricsPipeline(config, memory, transports, traces, warn)
+    : undefined;
+  const logs: LogsPipeline | undefined = config.exporters.logs.length > 0
+    ? logsPipeline(config, memory, transports, traces, warn)
+    : undefined;
+  setMeterSource(metrics?.provider);
+  const pipelines: SignalPipeline[] = [traces, metrics, logs].filter((p): p is NonNullable<typeof p> => p !== undefined);
+
+  // A script that never calls flush() still sends its telemetry when the event loop runs dry:
+  // spans and log records when some are queued, a metrics collection once after any new activity
+  // (a cumulative collection always has points, so "queued" cannot tell).
+  let seenActivity = -1;
+  const offExit = pipelines.length === 0 ? () => {} : onBeforeExit(() => {
+    const activity = (traces?.stats().produced ?? 0) + (logs?.stats().produced ?? 0);
+    const queued = (traces?.stats().queued ?? 0) + (logs?.stats().queued ?? 0);
+    if (queued === 0 && activity === seenActivity) return;
+    seenActivity = activity;
+    for (const p of pipelines) void p.flush();
   });
 
   let isShutdown = false;
   const problemList = problems.map((p) => ({ code: p.code, variable: p.variable, message: p.message }));
+  const signalStatus = (signal: OtlpSignal, p: SignalPipeline | undefined): SignalStatus => {
+    const st: ProcessorStats = p?.stats() ?? NO_STATS;
+    const out: SignalStatus = {
+      enabled: p !== undefined,
+      exporter: p?.exporter ?? "none",
+      produced: st.produced,
+      exported: st.exported,
+      dropped: st.dropped,
+      droppedByReason: { ...st.droppedByReason },
+      queued: st.queued,
+      failedExports: st.failedExports,
+    };
+    const ep = p === undefined ? undefined : displayEndpoint(config.signals[signal].endpoint);
+    if (ep !== undefined) out.endpoint = ep;
+    if (st.lastError !== undefined) out.lastError = st.lastError;
+    return out;
+  };
   const handle: TelemetryHandle = {
     enabled: config.enabled,
-    tracer,
+    tracer: traces?.tracer,
     memory,
     config,
+    meter: (name, version) => metrics?.provider.meter(name, version),
+    logger: (name, version) => logs?.provider.logger(name, version),
     async flush(): Promise<void> {
       try {
         await retiring;
-        await processor?.forceFlush();
+        await Promise.all(pipelines.map((p) => p.flush()));
       } catch {
         // flush never rejects into host code (failures are counted and reported)
       }
@@ -178,24 +241,24 @@ export function configure(options: TelemetryOptions = {}): TelemetryHandle {
       return retire("shutdown");
     },
     status(): TelemetryStatus {
-      const s = processor?.stats();
+      const t = signalStatus("traces", traces);
       const status: TelemetryStatus = {
         enabled: config.enabled,
-        exporter: config.enabled ? exporter?.kind ?? config.exporterKind : "none",
-        queueDepth: s?.queued ?? 0,
-        produced: s?.produced ?? 0,
-        exported: s?.exported ?? 0,
-        dropped: s?.dropped ?? 0,
-        droppedByReason: s?.droppedByReason ?? {},
-        queued: s?.queued ?? 0,
-        failedExports: s?.failedExports ?? 0,
+        exporter: t.exporter,
+        queueDepth: t.queued,
+        produced: t.produced,
+        exported: t.exported,
+        dropped: t.dropped,
+        droppedByReason: t.droppedByReason,
+        queued: t.queued,
+        failedExports: t.failedExports,
         problems: problemList,
         shutdown: isShutdown,
         sampler: String(config.sampler),
+        signals: { traces: t, metrics: signalStatus("metrics", metrics), logs: signalStatus("logs", logs) },
       };
-      const ep = displayEndpoint(config.endpoint);
-      if (ep !== undefined) status.endpoint = ep;
-      if (s?.lastError !== undefined) status.lastError = s.lastError;
+      if (t.endpoint !== undefined) status.endpoint = t.endpoint;
+      if (t.lastError !== undefined) status.lastError = t.lastError;
       return status;
     },
   };
@@ -207,12 +270,14 @@ export function configure(options: TelemetryOptions = {}): TelemetryHandle {
     if (current === handle) {
       current = undefined;
       currentRetire = undefined;
+      setMeterSource(undefined);
     }
-    events?.detach();
-    events?.endAll(reason);
+    // Spans end first (their stop events still reach the metrics and logs handlers), then every
+    // signal flushes and stops.
+    const ending = traces?.shutdown(reason);
     return stopped = (async () => {
       try {
-        await processor?.shutdown();
+        await Promise.all([ending, metrics?.shutdown(reason), logs?.shutdown(reason)]);
       } catch {
         // never rejects
       }

@@ -97,18 +97,31 @@ const worker :Workerd.Worker = (
     assert.equal(/\bfrom\s*["']node:|import\(\s*["']node:/.test(code), false);
   });
 
-  it("exports a span tree from workerd to the receiver as valid gzipped OTLP/JSON", async () => {
+  it("exports a span tree, its metrics and its log records from workerd to the receiver as valid gzipped OTLP/JSON", async () => {
     const before = rx.requests.length;
     const res = await fetch(`http://127.0.0.1:${port}/run`);
-    const body = await res.json() as { status: { exported: number; dropped: number; lastError?: string }; warnings: string[]; hasProcess: boolean; userAgent: string };
+    type Counts = { exported: number; dropped: number; produced: number; lastError?: string };
+    const body = await res.json() as {
+      status: Counts & { signals: Record<"traces" | "metrics" | "logs", Counts> };
+      warnings: string[];
+      hasProcess: boolean;
+      userAgent: string;
+    };
     assert.equal(res.status, 200);
     assert.equal(body.userAgent, "Cloudflare-Workers");
     assert.equal(body.status.exported, 3, `${body.status.lastError ?? ""} ${stderr}`);
     assert.equal(body.status.dropped, 0);
+    for (const signal of ["metrics", "logs"] as const) {
+      const c = body.status.signals[signal];
+      assert.ok(c.produced > 0 && c.exported === c.produced && c.dropped === 0, `${signal}: ${JSON.stringify(c)}`);
+    }
     const reqs = rx.requests.slice(before);
-    assert.equal(reqs.length, 1);
-    assert.equal(reqs[0].gzip, true);
-    assert.equal(rx.invalid, 0, JSON.stringify(reqs[0].errors));
+    assert.equal(reqs.filter((r) => r.signal === "traces").length, 1);
+    assert.ok(reqs.some((r) => r.signal === "metrics") && reqs.some((r) => r.signal === "logs"));
+    assert.ok(reqs.every((r) => r.gzip));
+    assert.equal(rx.invalid, 0, JSON.stringify(reqs.map((r) => r.errors)));
+    // 6 log records: the start and stop of the thread, the turn and the item.
+    assert.equal(reqs.filter((r) => r.signal === "logs").reduce((n, r) => n + r.items, 0), 6);
     const spans = rx.spans().slice(-3);
     const names = spans.map((s) => s.name).sort();
     assert.deepEqual(names, ["codex.item agent_message", "codex.turn", "invoke_agent codex"]);

@@ -27,8 +27,12 @@ describe(`mTLS export on ${runtime}`, () => {
     assert.equal(rx.invalid, 0);
   });
 
+  let mark = 0;
+  // Each case shuts the previous pipeline down first (its last metrics and logs go out then), so
+  // `rx.requests.length - mark` counts this case's requests only.
   const exportOne = async (env: Record<string, string>): Promise<ReturnType<TelemetryHandle["status"]>> => {
     await t?.shutdown();
+    mark = rx.requests.length;
     t = Telemetry.configure({
       env: { CODEX_OTLP_ENABLE: "1", CODEX_OTLP_ENDPOINT: rx.url, ...env },
       readRuntimeEnv: false,
@@ -40,8 +44,7 @@ describe(`mTLS export on ${runtime}`, () => {
     return t.status();
   };
 
-  it("exports with the right client certificate from CODEX_OTLP_CERTFILE / KEYFILE / CACERTFILE", async () => {
-    const before = rx.requests.length;
+  it("exports all three signals with the right client certificate from CODEX_OTLP_CERTFILE / KEYFILE / CACERTFILE", async () => {
     const st = await exportOne({
       CODEX_OTLP_CERTFILE: certs.clientCertFile,
       CODEX_OTLP_KEYFILE: certs.clientKeyFile,
@@ -49,7 +52,11 @@ describe(`mTLS export on ${runtime}`, () => {
     });
     assert.deepEqual(st.problems, []);
     assert.equal(st.exported, 1, st.lastError);
-    assert.equal(rx.requests.length - before, 1);
+    for (const signal of ["traces", "metrics", "logs"] as const) {
+      const s = st.signals[signal];
+      assert.ok(s.exported > 0 && s.exported === s.produced && s.dropped === 0, `${signal}: ${JSON.stringify(s)}`);
+    }
+    assert.deepEqual(rx.requests.slice(mark).map((r) => r.path).sort(), ["/v1/logs", "/v1/metrics", "/v1/traces"]);
   });
 
   it("also reads the OTEL_EXPORTER_OTLP_* certificate variables", async () => {
@@ -61,17 +68,19 @@ describe(`mTLS export on ${runtime}`, () => {
     assert.equal(st.exported, 1, st.lastError);
   });
 
-  it("fails clearly without a client certificate", async () => {
-    const before = rx.requests.length;
+  it("fails clearly without a client certificate, on every signal", async () => {
     const st = await exportOne({ CODEX_OTLP_CACERTFILE: certs.caFile });
     assert.equal(st.exported, 0);
     assert.equal(st.dropped, 1);
+    for (const signal of ["metrics", "logs"] as const) {
+      const s = st.signals[signal];
+      assert.ok(s.exported === 0 && s.dropped === s.produced && s.produced > 0, `${signal}: ${JSON.stringify(s)}`);
+    }
     assert.match(st.lastError ?? "", /certificate|TLS|handshake|alert/i);
-    assert.equal(rx.requests.length, before, "the server never accepted a request");
+    assert.equal(rx.requests.length, mark, "the server never accepted a request");
   });
 
   it("fails clearly with a client certificate from another CA", async () => {
-    const before = rx.requests.length;
     const st = await exportOne({
       CODEX_OTLP_CERTFILE: certs.wrongCertFile,
       CODEX_OTLP_KEYFILE: certs.wrongKeyFile,
@@ -79,7 +88,7 @@ describe(`mTLS export on ${runtime}`, () => {
     });
     assert.equal(st.exported, 0);
     assert.equal(st.dropped, 1);
-    assert.equal(rx.requests.length, before);
+    assert.equal(rx.requests.length, mark);
     assert.match(st.lastError ?? "", /certificate|TLS|handshake|alert|reset|closed|hang up/i);
   });
 
@@ -104,7 +113,7 @@ describe(`mTLS export on ${runtime}`, () => {
     });
     startSpan("codex.thread", {}).stop({}, { result: "ok" });
     await t.flush();
-    assert.deepEqual(calls, [`${rx.url}/v1/traces`]);
+    assert.deepEqual(calls.sort(), [`${rx.url}/v1/logs`, `${rx.url}/v1/metrics`, `${rx.url}/v1/traces`]);
     assert.equal(t.status().exported, 1);
   });
 });
