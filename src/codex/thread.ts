@@ -241,7 +241,7 @@ export class Thread {
       input: prompt,
       thread_id: this.#id ?? undefined,
       model: opts.model,
-      base_url: originOf(this.#host.options.baseUrl),
+      base_url: modelEndpoint(this.#host.options),
       sandbox_mode: opts.sandboxMode,
       working_directory: opts.workingDirectory,
       resume: this.#id !== null,
@@ -546,9 +546,18 @@ function interruptError(
   return aborted(signal ?? new AbortController().signal);
 }
 
-/** The origin of the model endpoint (`server.address` / `server.port` of the metrics): no credentials, path or query. */
-function originOf(url: string | undefined): string | undefined {
-  if (url === undefined) return undefined;
+/**
+ * The origin of the model endpoint, where the options name it (`baseUrl`, or the `base_url` of the
+ * configured `model_provider`): `server.address` / `server.port` of the metrics. No credentials,
+ * path or query.
+ */
+function modelEndpoint(options: { baseUrl?: string; config?: unknown }): string | undefined {
+  let url: unknown = options.baseUrl;
+  if (url === undefined && options.config !== null && typeof options.config === "object") {
+    const c = options.config as { model_provider?: unknown; model_providers?: Record<string, { base_url?: unknown } | undefined> };
+    if (typeof c.model_provider === "string") url = c.model_providers?.[c.model_provider]?.base_url;
+  }
+  if (typeof url !== "string") return undefined;
   try {
     return new URL(url).origin;
   } catch {
