@@ -1,6 +1,7 @@
 // Measure 5: what each kind of user pays in bundle size (esbuild, minified, --platform=browser,
 // gzip): edge workers that export spans (vs @opentelemetry/sdk-trace + exporter-trace-otlp-http +
-// resources), a service that runs threads with export on, and the whole entries.
+// resources), metrics (vs sdk-metrics + exporter-metrics-otlp-http) or logs (vs sdk-logs +
+// exporter-logs-otlp-http), a service that runs threads with export on, and the whole entries.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -75,6 +76,14 @@ const USERS: { measure: string; entry: (root: { mod: string; exp: string }) => s
     entry: ({ mod }) => `export { Codex, Telemetry } from ${mod};\n`,
     target: 25,
   },
+  {
+    measure: "bundle: edge worker exporting metrics it records itself (./export: meter provider, periodic reader, OTLP exporter)",
+    entry: ({ exp }) => `export { createMeterProvider, periodicReader, otlpHttpMetricExporter } from ${exp};\n`,
+  },
+  {
+    measure: "bundle: edge worker exporting log records (./export: logger provider, batch processor, OTLP exporter)",
+    entry: ({ exp }) => `export { createLoggerProvider, batchLogProcessor, otlpHttpLogExporter } from ${exp};\n`,
+  },
   { measure: "bundle: the whole root entry (mod.ts)", entry: ({ mod }) => `export * from ${mod};\n` },
   { measure: "bundle: the whole ./export entry", entry: ({ exp }) => `export * from ${exp};\n` },
 ];
@@ -90,15 +99,35 @@ export function benchBundle(): Row[] {
 export { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 export { resourceFromAttributes, defaultResource } from "@opentelemetry/resources";\n`,
     );
+    const otelMetrics = bundle(
+      dir,
+      "otel-metrics",
+      `export { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+export { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
+export { resourceFromAttributes, defaultResource } from "@opentelemetry/resources";\n`,
+    );
+    const otelLogs = bundle(
+      dir,
+      "otel-logs",
+      `export { LoggerProvider, BatchLogRecordProcessor } from "@opentelemetry/sdk-logs";
+export { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-http";
+export { resourceFromAttributes, defaultResource } from "@opentelemetry/resources";\n`,
+    );
+    const versusOf: Record<number, [string, number]> = {
+      0: ["sdk-trace + exporter-trace-otlp-http + resources", otel.gzip],
+      1: ["sdk-trace + exporter-trace-otlp-http + resources", otel.gzip],
+      3: ["sdk-metrics + exporter-metrics-otlp-http + resources", otelMetrics.gzip],
+      4: ["sdk-logs + exporter-logs-otlp-http + resources", otelLogs.gzip],
+    };
     return USERS.map((u, i) => {
       const b = bundle(dir, `user${i}`, u.entry(paths));
-      const vsOtel = i < 2;
+      const vs = versusOf[i];
       return {
         measure: u.measure,
         ours: kb(b.gzip),
-        versus: (vsOtel ? `sdk-trace + exporter-trace-otlp-http + resources ${kb(otel.gzip)}` : `raw ${kb(b.raw)}`) +
+        versus: (vs !== undefined ? `${vs[0]} ${kb(vs[1])}` : `raw ${kb(b.raw)}`) +
           (b.lazyGzip > 0 ? `; + ${kb(b.lazyGzip)} loaded only by the first app-server turn` : ""),
-        ratio: vsOtel ? `${(otel.gzip / b.gzip).toFixed(1)}× smaller` : "–",
+        ratio: vs !== undefined ? `${(vs[1] / b.gzip).toFixed(1)}× smaller` : "–",
         target: u.target === undefined ? "report" : `≤ ${u.target} KB`,
         met: u.target === undefined ? null : b.gzip <= u.target * 1024,
         value: b.gzip / 1024,
