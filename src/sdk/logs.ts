@@ -6,7 +6,7 @@
  */
 import type { ResolvedConfig } from "../config/config.ts";
 import { otlpHttpLogExporter } from "../logs/exporter.ts";
-import type { LogExporter } from "../logs/exporter.ts";
+import type { LogRecordData } from "../logs/data.ts";
 import { logEvents } from "../logs/instrumentation.ts";
 import type { LogEvents } from "../logs/instrumentation.ts";
 import { createLoggerProvider } from "../logs/logger.ts";
@@ -14,7 +14,7 @@ import type { LoggerProvider } from "../logs/logger.ts";
 import { batchLogProcessor, immediateLogProcessor } from "../logs/processor.ts";
 import { consoleExporter } from "./console.ts";
 import type { MemoryExporter } from "./memory-exporter.ts";
-import { fanOut } from "./pipeline.ts";
+import { signalExporter } from "./pipeline.ts";
 import type { SignalPipeline, Transports } from "./pipeline.ts";
 import type { TracesPipeline } from "./traces.ts";
 
@@ -43,25 +43,11 @@ export function logsPipeline(
   traces: TracesPipeline | undefined,
   warn: (message: string) => void,
 ): LogsPipeline {
-  const signal = config.signals.logs;
-  const list: LogExporter[] = [];
-  for (const name of config.exporters.logs) {
-    if (name === "console") list.push(consoleExporter("logs", { resource: config.resource }));
-    else if (memory !== undefined) list.push(memory.logsExporter);
-    else {
-      const transport = transports.for(signal.tls);
-      list.push(otlpHttpLogExporter({
-        url: signal.endpoint ?? "",
-        headers: signal.headers,
-        compression: signal.compression,
-        timeoutMs: signal.timeoutMs,
-        encode: { resource: config.resource },
-        ...(transport === undefined ? {} : { fetch: transport }),
-      }));
-    }
-  }
-  list.sort((a, b) => Number(a.kind === "console") - Number(b.kind === "console"));
-  const exporter = fanOut(list);
+  const exporter = signalExporter<readonly LogRecordData[]>(config, "logs", transports, {
+    ...(memory === undefined ? {} : { own: memory.logsExporter }),
+    console: () => consoleExporter("logs", { resource: config.resource }),
+    otlp: (target) => otlpHttpLogExporter(target),
+  });
   const processor = exporter.kind === "memory" ? immediateLogProcessor(exporter, { warn }) : batchLogProcessor(exporter, config.logs.batch, { warn });
   const provider = createLoggerProvider({
     processor,

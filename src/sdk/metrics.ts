@@ -10,13 +10,13 @@ import type { EventMetrics } from "../metrics/instrumentation.ts";
 import { createMeterProvider } from "../metrics/meter.ts";
 import type { MeterProvider } from "../metrics/meter.ts";
 import { otlpHttpMetricExporter } from "../metrics/exporter.ts";
-import type { MetricExporter } from "../metrics/exporter.ts";
+import type { ScopeMetrics } from "../metrics/data.ts";
 import { periodicReader } from "../metrics/reader.ts";
 import type { MetricReader } from "../metrics/reader.ts";
 import { SDK_INFO } from "../tracing/resource.ts";
 import { consoleExporter } from "./console.ts";
 import type { MemoryExporter } from "./memory-exporter.ts";
-import { fanOut } from "./pipeline.ts";
+import { signalExporter } from "./pipeline.ts";
 import type { SignalPipeline, Transports } from "./pipeline.ts";
 import type { TracesPipeline } from "./traces.ts";
 
@@ -50,25 +50,11 @@ export function metricsPipeline(
   traces: TracesPipeline | undefined,
   warn: (message: string) => void,
 ): MetricsPipeline {
-  const signal = config.signals.metrics;
-  const list: MetricExporter[] = [];
-  for (const name of config.exporters.metrics) {
-    if (name === "console") list.push(consoleExporter("metrics", { resource: config.resource }));
-    else if (memory !== undefined) list.push(memory.metricsExporter);
-    else {
-      const transport = transports.for(signal.tls);
-      list.push(otlpHttpMetricExporter({
-        url: signal.endpoint ?? "",
-        headers: signal.headers,
-        compression: signal.compression,
-        timeoutMs: signal.timeoutMs,
-        encode: { resource: config.resource },
-        ...(transport === undefined ? {} : { fetch: transport }),
-      }));
-    }
-  }
-  list.sort((a, b) => Number(a.kind === "console") - Number(b.kind === "console"));
-  const exporter = fanOut(list);
+  const exporter = signalExporter<readonly ScopeMetrics[]>(config, "metrics", transports, {
+    ...(memory === undefined ? {} : { own: memory.metricsExporter }),
+    console: () => consoleExporter("metrics", { resource: config.resource }),
+    otlp: (target) => otlpHttpMetricExporter(target),
+  });
   const provider = createMeterProvider({
     temporality: config.metrics.temporality,
     cardinalityLimit: config.metrics.cardinalityLimit,

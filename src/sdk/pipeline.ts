@@ -4,6 +4,7 @@
  * with TLS, the exporter fan-out to OTLP and the console).
  * @module
  */
+import type { ResolvedConfig } from "../config/config.ts";
 import type { ProcessorStats } from "../export/accounting.ts";
 import type { ExportResult } from "../export/exporter.ts";
 import type { OtlpSignal } from "../export/otlp-http.ts";
@@ -71,6 +72,60 @@ export function fanOut<T>(exporters: readonly AnyExporter<T>[]): AnyExporter<T> 
       }
     },
   };
+}
+
+/** What an OTLP/HTTP exporter of any signal is built from. */
+export interface OtlpTarget {
+  /** The signal's URL. */
+  url: string;
+  /** Request headers. */
+  headers: Record<string, string>;
+  /** Compression. */
+  compression: "gzip" | "none";
+  /** Deadline, ms. */
+  timeoutMs: number;
+  /** Resource of every request. */
+  encode: { resource: ResolvedConfig["resource"] };
+  /** The transport, when not the global `fetch`. */
+  fetch?: FetchLike;
+}
+
+/**
+ * The exporters a signal's `OTEL_<SIGNAL>_EXPORTER` list names, the accounted one first: OTLP
+ * (the in-memory facet for `memory://`, else OTLP/HTTP on the signal's settings), then the console.
+ *
+ * @param config The configuration in effect.
+ * @param signal The signal.
+ * @param transports The transports.
+ * @param parts How this signal makes each kind of exporter; `own` takes OTLP's place (the
+ *   in-memory facet for `memory://`, or the user's span exporter).
+ * @returns One exporter (a fan-out when several).
+ */
+export function signalExporter<T>(
+  config: ResolvedConfig,
+  signal: OtlpSignal,
+  transports: Transports,
+  parts: { own?: AnyExporter<T>; console: () => AnyExporter<T>; otlp: (target: OtlpTarget) => AnyExporter<T> },
+): AnyExporter<T> {
+  const s = config.signals[signal];
+  const list: AnyExporter<T>[] = [];
+  for (const name of config.exporters[signal]) {
+    if (name === "console") continue;
+    if (parts.own !== undefined) list.push(parts.own);
+    else {
+      const transport = transports.for(s.tls);
+      list.push(parts.otlp({
+        url: s.endpoint ?? "",
+        headers: s.headers,
+        compression: s.compression,
+        timeoutMs: s.timeoutMs,
+        encode: { resource: config.resource },
+        ...(transport === undefined ? {} : { fetch: transport }),
+      }));
+    }
+  }
+  if (config.exporters[signal].includes("console")) list.push(parts.console());
+  return fanOut(list);
 }
 
 /**

@@ -12,9 +12,10 @@ import { traceEvents } from "../tracing/instrumentation.ts";
 import type { EventTracing } from "../tracing/instrumentation.ts";
 import { createTracer } from "../tracing/tracer.ts";
 import type { Tracer } from "../tracing/tracer.ts";
+import type { SpanRecord } from "../tracing/span-record.ts";
 import { consoleExporter } from "./console.ts";
 import type { MemoryExporter } from "./memory-exporter.ts";
-import { fanOut, NO_STATS } from "./pipeline.ts";
+import { NO_STATS, signalExporter } from "./pipeline.ts";
 import type { SignalPipeline, Transports } from "./pipeline.ts";
 
 /** The traces pipeline and what the other signals need from it. */
@@ -44,26 +45,13 @@ export function tracesPipeline(
   transports: Transports,
   warn: (message: string) => void,
 ): TracesPipeline {
-  const list: SpanExporter[] = [];
-  for (const name of config.exporters.traces) {
-    if (name === "console") list.push(consoleExporter("traces", { resource: config.resource }));
-    else if (options.exporter !== undefined) list.push(options.exporter);
-    else if (memory !== undefined) list.push(memory);
-    else {
-      const transport = transports.for(config.signals.traces.tls);
-      list.push(otlpHttpExporter({
-        url: config.signals.traces.endpoint ?? "",
-        headers: config.signals.traces.headers,
-        compression: config.signals.traces.compression,
-        timeoutMs: config.signals.traces.timeoutMs,
-        encode: { resource: config.resource },
-        ...(transport === undefined ? {} : { fetch: transport }),
-      }));
-    }
-  }
-  // The accounted exporter first: OTLP (or memory, custom) before the console copy.
-  list.sort((a, b) => Number(a.kind === "console") - Number(b.kind === "console"));
-  const exporter = fanOut(list) as SpanExporter;
+  // An exporter option takes the place of OTLP (it is the user's span destination).
+  const own = options.exporter ?? memory;
+  const exporter = signalExporter<readonly SpanRecord[]>(config, "traces", transports, {
+    ...(own === undefined ? {} : { own }),
+    console: () => consoleExporter("traces", { resource: config.resource }),
+    otlp: (target) => otlpHttpExporter(target),
+  }) as SpanExporter;
   const processor: AccountingProcessor = exporter.kind === "memory"
     ? immediateProcessor(exporter, { warn })
     : batchProcessor(exporter, config.batch, { warn });

@@ -174,6 +174,25 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
   const port = (server.address() as { port: number }).port;
   const url = `${options.tls ? "https" : "http"}://127.0.0.1:${port}`;
 
+  const waitFor = (signal: Signal, n: number, timeoutMs = 5000): Promise<void> => {
+    const count = (): number => requests.reduce((a, r) => a + (r.signal === signal ? r.items : 0), 0);
+    if (count() >= n) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (count() >= n) {
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`receiver: ${count()} of ${n} ${signal} items after ${timeoutMs} ms`));
+      }, timeoutMs);
+      waiters.add(check);
+    });
+  };
+
   return {
     url,
     tracesUrl: `${url}/v1/traces`,
@@ -226,24 +245,7 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
       }
       return out;
     },
-    waitFor(signal: Signal, n: number, timeoutMs = 5000): Promise<void> {
-      const count = (): number => requests.reduce((a, r) => a + (r.signal === signal ? r.items : 0), 0);
-      if (count() >= n) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (count() >= n) {
-            clearTimeout(timer);
-            waiters.delete(check);
-            resolve();
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`receiver: ${count()} of ${n} ${signal} items after ${timeoutMs} ms`));
-        }, timeoutMs);
-        waiters.add(check);
-      });
-    },
+    waitFor,
     script(...answers: Scripted[]) {
       queue.push(...answers);
     },
@@ -263,22 +265,7 @@ export async function startOtlpReceiver(options: ReceiverOptions = {}): Promise<
       return out;
     },
     waitForSpans(n: number, timeoutMs = 5000): Promise<void> {
-      const count = (): number => requests.reduce((a, r) => a + r.spans, 0);
-      if (count() >= n) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (count() >= n) {
-            clearTimeout(timer);
-            waiters.delete(check);
-            resolve();
-          }
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`receiver: ${count()} of ${n} spans after ${timeoutMs} ms`));
-        }, timeoutMs);
-        waiters.add(check);
-      });
+      return waitFor("traces", n, timeoutMs);
     },
     async close() {
       for (const res of hanging) res.destroy();
