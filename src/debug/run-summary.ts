@@ -7,6 +7,7 @@
 // Durations are end minus start `system_time`, as the tracer times spans and the metrics
 // instrumentation records them, so the page, the spans and the histograms agree to the
 // nanosecond. Everything is bounded: open runs, remembered starts, recent values.
+import { eventSeconds, eventTime } from "../telemetry/clock.ts";
 import type { Measurements, Metadata } from "../telemetry/events.ts";
 
 /** Recent values of one duration histogram of a run. */
@@ -43,17 +44,7 @@ const MAX_RUNS = 256;
 
 const TURN_ERRORS = new Set(["failed", "error", "timeout", "aborted"]);
 
-function time(m: Readonly<Measurements>): bigint | undefined {
-  const t = m.system_time;
-  return typeof t === "bigint" ? t : typeof t === "number" && Number.isFinite(t) ? BigInt(Math.round(t)) : undefined;
-}
 
-function seconds(start: bigint | undefined, m: Readonly<Measurements>): number | undefined {
-  const end = time(m);
-  if (start !== undefined && end !== undefined && end >= start) return Number(end - start) / 1e9;
-  const d = m.duration;
-  return typeof d === "number" && Number.isFinite(d) && d >= 0 ? d / 1e9 : undefined;
-}
 
 function tokens(v: unknown): number {
   return typeof v === "number" && Number.isFinite(v) && v > 0 ? v : 0;
@@ -139,7 +130,7 @@ export class RunSummaries {
       case "codex.thread.start": {
         if (this.#runs.size >= MAX_RUNS) this.#runs.delete(this.#runs.keys().next().value as string);
         this.#runs.set(token, {
-          start: time(m),
+          start: eventTime(m),
           summary: { tokens: { input: 0, cached_input: 0, output: 0, reasoning_output: 0 }, turns: durations(), tools: durations(), approvals: durations() },
         });
         return undefined;
@@ -150,7 +141,7 @@ export class RunSummaries {
         const run = this.#runOf(md.parent_token);
         if (run === undefined) return undefined;
         if (this.#owners.size >= this.#maxOpen) this.#owners.delete(this.#owners.keys().next().value as string);
-        this.#owners.set(token, { run, start: time(m) });
+        this.#owners.set(token, { run, start: eventTime(m) });
         return undefined;
       }
       case "codex.thread.stop":
@@ -158,7 +149,7 @@ export class RunSummaries {
         const run = this.#runs.get(token);
         if (run === undefined) return undefined;
         this.#runs.delete(token);
-        const s = seconds(run.start, m);
+        const s = eventSeconds(run.start, m);
         if (s !== undefined) run.summary.seconds = s;
         const result = md.result;
         run.summary.result = typeof result === "string" ? result : name === "codex.thread.exception" ? "error" : "ok";
@@ -206,7 +197,7 @@ export class RunSummaries {
     }
     this.#owners.delete(token);
     if (run === undefined) return undefined;
-    const s = seconds(owner.start, m);
+    const s = eventSeconds(owner.start, m);
     if (s !== undefined) add(d, s, label, error);
     return copy(run.summary);
   }

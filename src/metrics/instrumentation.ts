@@ -9,6 +9,7 @@
 // measurement is read from a second clock call and differs by microseconds; it is the fallback for
 // a start this handler did not see). Attributes are a closed set of low-cardinality values: no
 // thread or turn ids, prompts, paths, commands or messages ever reach a metric.
+import { eventSeconds, eventTime } from "../telemetry/clock.ts";
 import { attach, detach } from "../telemetry/bus.ts";
 import type { EventName, Measurements, Metadata } from "../telemetry/events.ts";
 import type { ProcessorStats } from "../export/accounting.ts";
@@ -129,19 +130,7 @@ function errorType(md: Readonly<Metadata>, fallback: string): string {
   return fallback;
 }
 
-/** `system_time` of an event as epoch ns. */
-function time(m: Readonly<Measurements>): bigint | undefined {
-  const t = m.system_time;
-  return typeof t === "bigint" ? t : typeof t === "number" && Number.isFinite(t) ? BigInt(Math.round(t)) : undefined;
-}
 
-/** Seconds between a remembered start and an end event, else the end's `duration` measurement. */
-function seconds(start: bigint | undefined, m: Readonly<Measurements>): number | undefined {
-  const end = time(m);
-  if (start !== undefined && end !== undefined && end >= start) return Number(end - start) / 1e9;
-  const d = m.duration;
-  return typeof d === "number" && Number.isFinite(d) && d >= 0 ? d / 1e9 : undefined;
-}
 
 /** What a thread's records share: provider, models, server. */
 interface ThreadState {
@@ -294,7 +283,7 @@ export function meterEvents(meter: Meter, options: EventMetricsOptions = {}): Ev
     const base = thread?.base ?? baseOf(md);
     const status = str(md.status);
     const failed = name === "codex.turn.exception" || (status !== undefined && TURN_ERRORS.has(status));
-    const s = seconds(start, m);
+    const s = eventSeconds(start, m);
     if (s !== undefined) {
       const a: Attributes = { "gen_ai.operation.name": "chat", ...base };
       if (status !== undefined) a["codex.turn.status"] = TURN_STATUSES.has(status) ? status : "_OTHER";
@@ -331,7 +320,7 @@ export function meterEvents(meter: Meter, options: EventMetricsOptions = {}): Ev
     const result = raw === "early_exit" && md.reason === "interrupted" ? "interrupted" : raw;
     const r = RUN_RESULTS.has(result) ? result : "_OTHER";
     const err = result === "error" ? errorType(md, "_OTHER") : undefined;
-    const s = seconds(thread?.start, m);
+    const s = eventSeconds(thread?.start, m);
     if (s !== undefined) {
       const a: Attributes = { "gen_ai.operation.name": "invoke_agent", ...base, "codex.run.result": r };
       if (err !== undefined) a["error.type"] = err;
@@ -352,7 +341,7 @@ export function meterEvents(meter: Meter, options: EventMetricsOptions = {}): Ev
   const toolEnd = (name: string, m: Readonly<Measurements>, md: Readonly<Metadata>, token: string): void => {
     const start = starts.get(token);
     starts.delete(token);
-    const s = seconds(start, m);
+    const s = eventSeconds(start, m);
     if (s === undefined) return;
     const raw = str(md.tool);
     const tool = raw === undefined ? "unknown" : TOOL.test(raw) ? raw : "_OTHER";
@@ -376,7 +365,7 @@ export function meterEvents(meter: Meter, options: EventMetricsOptions = {}): Ev
   const approvalEnd = (name: string, m: Readonly<Measurements>, md: Readonly<Metadata>, token: string): void => {
     const start = starts.get(token);
     starts.delete(token);
-    const s = seconds(start, m);
+    const s = eventSeconds(start, m);
     if (s === undefined) return;
     const a: Attributes = { "codex.approval.decision": name.slice("codex.approval.".length) };
     const source = str(md.source);
@@ -400,12 +389,12 @@ export function meterEvents(meter: Meter, options: EventMetricsOptions = {}): Ev
     if (token === undefined) return;
     switch (name) {
       case "codex.thread.start":
-        remember(threads, token, { start: time(m), base: baseOf(md) });
+        remember(threads, token, { start: eventTime(m), base: baseOf(md) });
         return;
       case "codex.turn.start":
       case "codex.tool.start":
       case "codex.approval.requested":
-        remember(starts, token, time(m));
+        remember(starts, token, eventTime(m));
         return;
       case "codex.thread.stop":
       case "codex.thread.exception":

@@ -3,6 +3,7 @@
  * monotonic `performance.now()`, so timestamps never go backwards and never lose precision.
  * @module
  */
+import type { Measurements } from "./events.ts";
 
 // Anchor the wall clock once: Date.now() is millisecond-coarse and can jump; performance.now()
 // is monotonic and sub-millisecond. Epoch ns exceed 2^53, so the sum is built as a bigint.
@@ -41,4 +42,42 @@ export function perfToEpochNanos(perfMs: number): bigint {
  */
 export function monotonicMs(): number {
   return performance.now();
+}
+
+/**
+ * The `system_time` of an event as epoch nanoseconds (a number is rounded; anything else, NaN and
+ * infinities included, is unknown).
+ *
+ * @param m The event's measurements.
+ * @returns Epoch ns, or `undefined`.
+ * @example
+ * ```ts
+ * import { eventTime } from "./clock.ts";
+ * eventTime({ system_time: 5n }); // 5n
+ * ```
+ */
+export function eventTime(m: Readonly<Measurements>): bigint | undefined {
+  const t = m.system_time;
+  return typeof t === "bigint" ? t : typeof t === "number" && Number.isFinite(t) ? BigInt(Math.round(t)) : undefined;
+}
+
+/**
+ * Seconds from a remembered start time to an end event (its `system_time`), else the end's
+ * `duration` measurement: the same clock readings the tracer makes a span from, so a duration
+ * computed here equals the span's.
+ *
+ * @param start The start event's `system_time`.
+ * @param m The end event's measurements.
+ * @returns Seconds, or `undefined`.
+ * @example
+ * ```ts
+ * import { eventSeconds } from "./clock.ts";
+ * eventSeconds(0n, { system_time: 1_500_000_000n }); // 1.5
+ * ```
+ */
+export function eventSeconds(start: bigint | undefined, m: Readonly<Measurements>): number | undefined {
+  const end = eventTime(m);
+  if (start !== undefined && end !== undefined && end >= start) return Number(end - start) / 1e9;
+  const d = m.duration;
+  return typeof d === "number" && Number.isFinite(d) && d >= 0 ? d / 1e9 : undefined;
 }

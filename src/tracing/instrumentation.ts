@@ -7,6 +7,7 @@
 // active span, read through the API's global: `trace-context.ts`; across `await`s that needs the
 // host's context manager), timed by `measurements.system_time`. `Telemetry.configure` attaches
 // one; a host that builds its own pipeline calls `traceEvents(tracer).attach()`.
+import { eventTime } from "../telemetry/clock.ts";
 import { attach, detach } from "../telemetry/bus.ts";
 import type { EventName, Measurements, Metadata } from "../telemetry/events.ts";
 import { registerTraceEnv, releaseTraceEnv } from "../telemetry/propagation.ts";
@@ -84,10 +85,6 @@ function hostParent(): ParentContext | undefined {
   };
 }
 
-function time(m: Readonly<Measurements>): bigint | undefined {
-  const t = m.system_time;
-  return typeof t === "bigint" ? t : typeof t === "number" ? BigInt(Math.round(t)) : undefined;
-}
 
 function str(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
@@ -347,7 +344,7 @@ export function traceEvents(tracer: Tracer, options: EventTracingOptions = {}): 
       disabled.add(token);
       return;
     }
-    const t = time(m);
+    const t = eventTime(m);
     if (startRule !== undefined) {
       // Already started by spanContextOf (a handler that ran before this one asked).
       if (open.has(token)) return;
