@@ -14,7 +14,7 @@ const runtimes: Record<string, string[]> = {
   deno: [bin("deno"), "run", "-A", "--no-lock"],
 };
 
-describe("spans left in the queue at exit", () => {
+describe("spans, metrics and log records left at exit", () => {
   let rx: OtlpReceiver;
   useOtlpReceiver((r) => (rx = r));
 
@@ -30,7 +30,11 @@ describe("spans left in the queue at exit", () => {
       child.stderr.on("data", (c) => (stderr += c));
       const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
       assert.equal(code, 0, stderr);
-      assert.equal(rx.requests.slice(before).reduce((n, r) => n + r.spans, 0), 1, stderr);
+      const got = rx.requests.slice(before);
+      assert.equal(got.reduce((n, r) => n + r.spans, 0), 1, stderr);
+      // The metrics collection and the log records (start and stop of the span) go out too.
+      assert.ok(got.some((r) => r.signal === "metrics" && r.items > 0), `metrics at exit: ${stderr}`);
+      assert.equal(got.filter((r) => r.signal === "logs").reduce((n, r) => n + r.items, 0), 2, stderr);
     });
   }
 });
