@@ -75,9 +75,19 @@ export function bytes(src: Uint8Array): void {
   pos += n;
 }
 
-// The decimal digits of a non-negative integer at `p`; returns the position after them. Fractions
-// are truncated; NaN and infinities (never counts) give "0"; above 2^53 the digits come from BigInt.
-function putDigits(b: Uint8Array, p: number, v: number): number {
+/**
+ * Writes the decimal digits of a non-negative integer into `b` at `p` (the caller has made room:
+ * 20 bytes) and returns the position after them. Fractions are truncated; NaN and infinities
+ * (never counts) give "0"; above 2^53 the digits come from BigInt.
+ *
+ * @example
+ * ```ts
+ * import { digitsAt } from "./json-writer.ts";
+ * const b = new Uint8Array(20);
+ * digitsAt(b, 0, 1234); // 4, b starts with "1234"
+ * ```
+ */
+export function digitsAt(b: Uint8Array, p: number, v: number): number {
   if (!(v >= 0 && v < Infinity)) v = 0;
   if (v < 10) {
     b[p] = 48 + (v | 0);
@@ -101,25 +111,248 @@ function putDigits(b: Uint8Array, p: number, v: number): number {
 }
 
 /**
- * Writes a double as proto3 JSON does: a JSON number (32-bit integers as digits written directly,
- * others as `String(v)`: the shortest round-trip form), NaN and the infinities as strings.
+ * Writes a double as proto3 JSON does: a JSON number (the shortest round-trip form, what
+ * `String(v)` gives), NaN and the infinities as strings.
  */
 export function double(v: number): void {
+  if (pos + 26 > buf.length) grow(26);
+  pos = doubleAt(buf, pos, v);
+}
+
+// 10^k, exact for every k here.
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/**
+ * Writes a double into `b` at `p` as {@link double} does (the caller has made room: 26 bytes) and
+ * returns the position after it: the bytes of `String(v)` (ECMAScript's shortest round-trip
+ * digits, the closest of them, the even one on a tie), found without making a string for every
+ * finite value from 1e-6 up to 1e15 (what metrics hold); the others through `String(v)`.
+ *
+ * @example
+ * ```ts
+ * import { doubleAt } from "./json-writer.ts";
+ * const b = new Uint8Array(26);
+ * doubleAt(b, 0, 0.25); // 4, b starts with "0.25"
+ * ```
+ */
+export function doubleAt(b: Uint8Array, p: number, v: number): number {
   if (v === (v | 0)) {
-    if (pos + 12 > buf.length) grow(12);
-    const b = buf;
-    let p = pos;
     if (v < 0) {
       b[p++] = 45;
       v = -v;
     }
-    pos = putDigits(b, p, v);
-  } else if (Number.isFinite(v)) raw(String(v));
-  else {
-    byte(34);
-    raw(String(v));
-    byte(34);
+    return digitsAt(b, p, v);
   }
+  const a = v < 0 ? -v : v;
+  // String(v) is fixed-point (no exponent) from 1e-6 up to 1e21.
+  if (a >= 1e-6 && a < 1e15) {
+    const ip = Math.floor(a);
+    const q = v < 0 ? p + 1 : p;
+    if (v < 0) b[p] = 45;
+    if (ip === a) return digitsAt(b, q, a);
+    // 1 to 3 fraction digits first: the common case, and few digits to write.
+    for (let j = 1; j <= 3; j++) {
+      const s = POW10[j];
+      const m = Math.round(a * s);
+      if (m >= 1e15) break;
+      if (m / s === a) return fixed(b, q, ip, m - ip * s, j);
+    }
+    const end = shortest(b, q, a, ip);
+    if (end !== -1) return end;
+  }
+  const t = Number.isFinite(v) ? String(v) : '"' + v + '"';
+  for (let j = 0; j < t.length; j++) b[p++] = t.charCodeAt(j);
+  return p;
+}
+
+// `a` and its ulp from its bits.
+const bits = new DataView(new ArrayBuffer(8));
+
+/**
+ * The shortest round-trip digits of `a` (1e-6 to 1e15, not an integer) at `p`, or -1 for the
+ * cases left to String(). First the scale: `x = a * 10^K` exactly as hi + lo (Dekker's product,
+ * no rounding) and N = x rounded half-even in [10^16, 10^17): 17 digits, which always round-trip.
+ * Up to 15 significant digits: the nearest decimal with 15 of them is m / 10^(K-2) with
+ * m = Math.round(a * 10^(K-2)) (below 10^15, both roundings stay under 0.25 of a unit), it is the
+ * only one within half an ulp of `a` (their spacing is wider than an ulp), and it parses back to
+ * `a` exactly when m / 10^(K-2) === a (a correctly rounded division, as a parser's): then the
+ * shortest form is its digits without trailing zeros. Else 16 digits when one of the two
+ * multiples of 10 around x round-trips (its distance to x under half the gap to the next double
+ * on its side, or at the half when `a` is even; all exact in these units), the closer one, the
+ * even one on a tie; else N's 17.
+ */
+function shortest(b: Uint8Array, p: number, a: number, ip: number): number {
+  let K = 16 - Math.floor(Math.log10(a));
+  let x = 0;
+  let lo = 0;
+  let r = 0;
+  let H = 0;
+  let L = 0;
+  // Math.log10 may be off by one next to a power of ten: then once more.
+  for (let tries = 0; ; tries++) {
+    if (K < 2 || K > 22 || tries === 2) return -1;
+    const s = POW10[K];
+    x = a * s;
+    let t = 134217729 * a; // 2^27 + 1: Veltkamp's split into 26-bit halves
+    const ah = t - (t - a);
+    const al = a - ah;
+    t = 134217729 * s;
+    const sh = t - (t - s);
+    const sl = s - sh;
+    lo = ((ah * sh - x) + ah * sl + al * sh) + al * sl;
+    // x is an integer from 2^53 up, lo under 8 in size: N = x + r.
+    r = Math.round(lo);
+    if (r - lo === 0.5 && (r & 1) !== 0) r--;
+    H = Math.floor(x / 1e8);
+    L = x - H * 1e8;
+    if (L < 0) {
+      H--;
+      L += 1e8;
+    } else if (L >= 1e8) {
+      H++;
+      L -= 1e8;
+    }
+    L += r;
+    if (L < 0) {
+      H--;
+      L += 1e8;
+    } else if (L >= 1e8) {
+      H++;
+      L -= 1e8;
+    }
+    if (H >= 1e9) K--;
+    else if (H < 1e8) K++;
+    else break;
+  }
+  const k = K - 2;
+  const m = Math.round(a * POW10[k]);
+  if (m <= 1e15 && m / POW10[k] === a) return fixed(b, p, ip, m - ip * POW10[k], k);
+  const d = L % 10;
+  // Where x lies above the multiple of 10 below it.
+  let below = d + (lo - r);
+  let adj = 0;
+  if (below < 0) {
+    below += 10;
+    adj = -1;
+  }
+  const above = 10 - below;
+  bits.setFloat64(0, a);
+  const hw = bits.getUint32(0);
+  const lw = bits.getUint32(4);
+  const even = (lw & 1) === 0;
+  bits.setUint32(0, ((hw >>> 20) - 52) << 20);
+  bits.setUint32(4, 0);
+  const hp = bits.getFloat64(0) * POW10[K] * 0.5; // half an ulp, in units of 10^-K
+  const hm = lw === 0 && (hw & 0xfffff) === 0 ? hp * 0.5 : hp; // a power of two: the gap below is half
+  const okLo = below < hm || (below === hm && even);
+  const okHi = above < hp || (above === hp && even);
+  if (okLo || okHi) {
+    let Lq = (L - d) / 10;
+    if (!okLo || (okHi && (above < below || (above === below && ((Lq + adj) & 1) !== 0)))) adj++;
+    Lq += adj;
+    if (Lq < 0) {
+      H--;
+      Lq += 1e7;
+    } else if (Lq >= 1e7) {
+      H++;
+      Lq -= 1e7;
+    }
+    if (H < 1e8 || H >= 1e9) return -1;
+    return digits(b, p, H, Lq, 7, K - 1);
+  }
+  return digits(b, p, H, L, 8, K);
+}
+
+// Writes `ip.f` (`f` below 10^k as k digits, zero-padded, up to 22) without trailing zeros.
+function fixed(b: Uint8Array, p: number, ip: number, f: number, k: number): number {
+  p = digitsAt(b, p, ip);
+  b[p++] = 46;
+  let q = p + k;
+  if (f >= 100000000) {
+    // Two halves in small-integer arithmetic (a double's % is a library call on some engines).
+    const hi = Math.floor(f / 100000000);
+    let lo = f - hi * 100000000;
+    for (let j = 0; j < 8; j++) {
+      const t = (lo / 10) | 0;
+      b[--q] = 48 + lo - t * 10;
+      lo = t;
+    }
+    f = hi;
+  }
+  let n = f | 0;
+  while (q > p) {
+    const t = (n / 10) | 0;
+    b[--q] = 48 + n - t * 10;
+    n = t;
+  }
+  // The fraction is not 0, so a digit stays.
+  let e = p + k;
+  while (b[e - 1] === 48) e--;
+  return e;
+}
+
+// Writes the decimal H·10^n + L (L as n digits) with `f` of its digits after the point.
+function digits(b: Uint8Array, p: number, H: number, L: number, n: number, f: number): number {
+  const nd = 9 + n;
+  const whole = nd - f;
+  let q: number;
+  if (whole > 0) q = p;
+  else {
+    b[p] = 48;
+    b[p + 1] = 46;
+    for (let i = 0; i < -whole; i++) b[p + 2 + i] = 48;
+    q = p + 2 - whole;
+  }
+  let e = q + nd;
+  let l = L | 0;
+  for (let i = 0; i < n; i++) {
+    const t = (l / 10) | 0;
+    b[--e] = 48 + l - t * 10;
+    l = t;
+  }
+  let h = H | 0;
+  for (let i = 0; i < 9; i++) {
+    const t = (h / 10) | 0;
+    b[--e] = 48 + h - t * 10;
+    h = t;
+  }
+  if (whole <= 0) return q + nd;
+  // The point after `whole` digits.
+  for (let i = q + nd; i > q + whole; i--) b[i] = b[i - 1];
+  b[q + whole] = 46;
+  return q + nd + 1;
+}
+
+/**
+ * The buffer being written, with room for `need` more bytes after {@link position}: for encoders
+ * that write a hot loop's bytes themselves (then {@link setPosition}). Any other writer call may
+ * replace the buffer: ask again after one.
+ *
+ * @example
+ * ```ts
+ * import { position, reserve, setPosition, withWriter } from "./json-writer.ts";
+ * withWriter(16, () => {
+ *   const b = reserve(2);
+ *   const p = position();
+ *   b[p] = 91;
+ *   b[p + 1] = 93;
+ *   setPosition(p + 2);
+ * }, true); // "[]"
+ * ```
+ */
+export function reserve(need: number): Uint8Array {
+  if (pos + need > buf.length) grow(need);
+  return buf;
+}
+
+/** Where the next byte goes in the buffer {@link reserve} returns. */
+export function position(): number {
+  return pos;
+}
+
+/** Moves the write position to `p` (after bytes written into the {@link reserve} buffer). */
+export function setPosition(p: number): void {
+  pos = p;
 }
 
 /** Writes a count as proto3 JSON's 64-bit decimal string (`"20"`), digits written directly. */
@@ -127,7 +360,7 @@ export function uintString(v: number): void {
   if (pos + 26 > buf.length) grow(26);
   const b = buf;
   b[pos] = 34;
-  const p = putDigits(b, pos + 1, v);
+  const p = digitsAt(b, pos + 1, v);
   b[p] = 34;
   pos = p + 1;
 }
@@ -142,7 +375,7 @@ export function intString(v: number): void {
     b[p++] = 45;
     v = -v;
   }
-  p = putDigits(b, p, v);
+  p = digitsAt(b, p, v);
   b[p++] = 34;
   pos = p;
 }
@@ -156,7 +389,7 @@ export function uintStrings(values: ArrayLike<number>): void {
   for (let i = 0; i < n; i++) {
     if (i > 0) b[p++] = 44;
     b[p++] = 34;
-    p = putDigits(b, p, values[i]);
+    p = digitsAt(b, p, values[i]);
     b[p++] = 34;
   }
   pos = p;
@@ -241,12 +474,7 @@ function keyPrefix(key: string): void {
     if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
     keyCache.set(key, pre);
   }
-  const n = pre.length;
-  if (pos + n > buf.length) grow(n);
-  const b = buf;
-  let p = pos;
-  for (let i = 0; i < n; i++) b[p++] = pre[i];
-  pos = p;
+  bytes(pre);
 }
 
 /** Writes `{"<field>":"<text>"}`: 64-bit integers and non-finite doubles are JSON strings. */
