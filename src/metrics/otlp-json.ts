@@ -518,7 +518,8 @@ function writeRequest(scopes: readonly ScopeMetrics[], options: EncodeOptions): 
 }
 
 // Buffer sizing learns the bytes per point of recent requests, so a body is written without
-// regrowing (each regrowth copies everything written so far).
+// regrowing (each regrowth copies everything written so far) and with little to spare: the whole
+// buffer is zero-filled when allocated (4% over, not 15%: measured 4-5% faster on Deno and Bun).
 let bytesPerPoint = 256;
 
 /**
@@ -543,7 +544,7 @@ export function encodeMetricsBytes(scopes: readonly ScopeMetrics[], options: Enc
   runBudget = 64 + (points >> 3);
   let out: Uint8Array;
   try {
-    out = withWriter(Math.ceil(points * bytesPerPoint * 1.15) + 1024, () => writeRequest(scopes, options), false);
+    out = withWriter(Math.ceil(points * bytesPerPoint * 1.04) + 1024, () => writeRequest(scopes, options), false);
   } finally {
     // Not holding on to the body.
     b = EMPTY;
