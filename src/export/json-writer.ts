@@ -99,9 +99,9 @@ export function digitsAt(b: Uint8Array, p: number, v: number): number {
     const len = n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
     let q = p + len;
     while (q > p) {
-      const d = n % 10;
-      b[--q] = 48 + d;
-      n = (n - d) / 10;
+      const t = (n / 10) | 0;
+      b[--q] = 48 + n - t * 10;
+      n = t;
     }
     return p + len;
   }
