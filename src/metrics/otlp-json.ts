@@ -72,6 +72,8 @@ interface Run {
    */
   key: string | undefined;
   byValue: Map<AttributeValue, Run> | undefined;
+  trueKid: Run | undefined;
+  falseKid: Run | undefined;
   /** The key whose integers are written out (an id) when next here, and the run of its prefix. */
   idKey: string | undefined;
   idKid: Run;
@@ -94,6 +96,8 @@ function newRun(bytes: Uint8Array, comma: boolean): Run {
     lastKid: undefined as unknown as Run,
     key: undefined,
     byValue: undefined,
+    trueKid: undefined,
+    falseKid: undefined,
     idKey: undefined,
     idKid: undefined as unknown as Run,
   };
@@ -289,7 +293,7 @@ function attributeList(p: number, attrs: Attributes): number {
     if (v === undefined) continue;
     const r = cur;
     if (r.key === k) {
-      const kid = (r.byValue as Map<AttributeValue, Run>).get(v);
+      const kid = v === true ? r.trueKid : v === false ? r.falseKid : (r.byValue as Map<AttributeValue, Run>).get(v);
       if (kid !== undefined) {
         cur = kid;
         i++;
@@ -324,7 +328,11 @@ function attribute(p: number, k: string, v: AttributeValue, i: number): number {
     p = extend(p, enc, true);
     if (cur !== openRun && (r.key === undefined || r.key === k)) {
       const byValue = r.byValue ??= new Map();
-      if (byValue.size < RUN_KIDS) {
+      if (v === true || v === false) {
+        r.key = k;
+        if (v) r.trueKid = cur;
+        else r.falseKid = cur;
+      } else if (byValue.size < RUN_KIDS) {
         r.key = k;
         byValue.set(v, cur);
       }
