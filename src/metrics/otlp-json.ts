@@ -299,7 +299,9 @@ function attributeList(p: number, attrs: Attributes): number {
         i++;
         continue;
       }
-    } else if (r.idKey === k && typeof v === "number" && Number.isSafeInteger(v)) {
+    }
+    // (Also after a miss by value: a key's first values are cached before it proves to be an id.)
+    if (r.idKey === k && typeof v === "number" && Number.isSafeInteger(v)) {
       cur = r.idKid;
       p = idDigits(flush(p), v);
       i++;
