@@ -8,6 +8,9 @@
 //              met only when that median meets it with 10% to spare.
 //   --check    one run compared with the ratios committed in bench/RESULTS.md: any measure more
 //              than 15% worse is flagged and the exit code is 1 (not part of `npm test`).
+//   --merge    with --only and --runs N: re-measure those measures and put their rows into the
+//              saved runs (bench/results/<runtime>-run<i>.json), then rewrite bench/RESULTS.md
+//              from the merged runs (its header names the re-measured ones).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -23,6 +26,7 @@ const opt = (name, dflt) => {
 const runtimes = opt("--runtimes", "node,bun,deno").split(",");
 const only = opt("--only", "");
 const check = argv.includes("--check");
+const merge = argv.includes("--merge") && only !== "";
 const runs = check ? 1 : Math.max(1, Number(opt("--runs", "1")));
 const MARGIN = 1.1; // a target is met with 10% to spare
 const REGRESSION = 1.15; // --check flags a measure more than 15% worse than committed
@@ -169,7 +173,15 @@ for (const runtime of runtimes) {
   const all = [];
   for (let i = 0; i < runs; i++) {
     console.error(`\n=== bench on ${runtime}${runs > 1 ? `, run ${i + 1} of ${runs}` : ""}`);
-    const r = runOnce(runtime);
+    let r = runOnce(runtime);
+    if (merge) {
+      // The saved run of the same index keeps its other measures; these rows replace theirs.
+      const saved = JSON.parse(readFileSync(join(root, "bench", "results", `${runtime}-run${i + 1}.json`), "utf8"));
+      const fresh = new Map(r.rows.map((row) => [row.measure, row]));
+      const rows = saved.rows.map((row) => fresh.get(row.measure) ?? row);
+      for (const row of r.rows) if (!saved.rows.some((x) => x.measure === row.measure)) rows.push(row);
+      r = { name: saved.name, rows };
+    }
     all.push(r);
     if (runs > 1) {
       mkdirSync(join(root, "bench", "results"), { recursive: true });
@@ -207,7 +219,9 @@ if (check) {
   process.exit(0);
 }
 const perRuntime = sections.join("\n");
-const how = runs > 1
+const how = merge
+  ? `${runs} consecutive full runs, with ${only} re-measured afterwards in ${runs} runs of their own and merged into them (--merge)`
+  : runs > 1
   ? `${runs} consecutive full runs; each figure is the median of the runs' medians (each run: one process per measure and runtime, interleaved rounds, medians), with the runs' min / median / max and the rounds' min–max beside it`
   : "one run; ratios measured in one process per measure and runtime (interleaved rounds, medians)";
 const md = `# Benchmark results\n\nRun with \`npm run bench${runs > 1 ? ` -- --runs ${runs}` : ""}\` on ${
@@ -215,5 +229,5 @@ const md = `# Benchmark results\n\nRun with \`npm run bench${runs > 1 ? ` -- --r
 }; ${how}. ✓ target met with at least 10% to spare, ✓− met with less, ✗ missed. \`npm run bench -- --check\` compares a run with the figures below.\n\n${
   summarize(perRuntime)
 }\n${perRuntime}\n<!-- bench-data\n${JSON.stringify(data)}\n-->\n`;
-if (!only && runtimes.length === 3) writeFileSync(join(root, "bench", "RESULTS.md"), md);
+if ((!only || merge) && runtimes.length === 3) writeFileSync(join(root, "bench", "RESULTS.md"), md);
 console.log(missed ? `${missed} target(s) missed` : thin ? `all targets met, ${thin} with less than 10% to spare` : "all targets met with 10% to spare");
