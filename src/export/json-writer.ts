@@ -646,3 +646,34 @@ export function scope(s: { name: string; version?: string }): void {
   }
   byte(125);
 }
+
+/** An instrumentation scope (a tracer's, a logger's). */
+export interface ScopeLike {
+  /** Scope name. */
+  name: string;
+  /** Scope version. */
+  version?: string;
+}
+
+/**
+ * Items (spans, log records) grouped by their scope's name and version, in first-seen order. Items
+ * of one tracer or logger share one scope object, so the key is built only when the object changes.
+ *
+ * @param items Items with a `scope`.
+ * @returns The groups.
+ */
+export function groupByScope<T extends { scope: ScopeLike }>(items: readonly T[]): Iterable<{ scope: ScopeLike; items: T[] }> {
+  const groups = new Map<string, { scope: ScopeLike; items: T[] }>();
+  let scope: ScopeLike | undefined;
+  let group!: { scope: ScopeLike; items: T[] };
+  for (const item of items) {
+    if (item.scope !== scope) {
+      scope = item.scope;
+      const key = scope.version === undefined ? scope.name : scope.name + "\u0000" + scope.version;
+      group = groups.get(key) as typeof group;
+      if (group === undefined) groups.set(key, group = { scope, items: [] });
+    }
+    group.items.push(item);
+  }
+  return groups.values();
+}

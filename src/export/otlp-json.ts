@@ -5,7 +5,7 @@
  * @module
  */
 import type { Attributes, SpanRecord } from "../tracing/span-record.ts";
-import { attributes, byte, context, count, decoder, raw, resource, scope, str, withWriter } from "./json-writer.ts";
+import { attributes, byte, context, count, decoder, raw, resource, scope, str, withWriter, groupByScope } from "./json-writer.ts";
 
 export { encodeAttributes, jsonString } from "./json-writer.ts";
 
@@ -80,26 +80,6 @@ function span(sp: SpanRecord): void {
   raw("}}");
 }
 
-type Scope = SpanRecord["scope"];
-
-/** Spans grouped by scope (name and version), in first-seen order. */
-function groupByScope(spans: readonly SpanRecord[]): Iterable<{ scope: Scope; spans: SpanRecord[] }> {
-  const groups = new Map<string, { scope: Scope; spans: SpanRecord[] }>();
-  let scope: Scope | undefined;
-  let group!: { scope: Scope; spans: SpanRecord[] };
-  for (const sp of spans) {
-    // Spans of one tracer share one scope object: the key is built when the object changes.
-    if (sp.scope !== scope) {
-      scope = sp.scope;
-      const key = scope.version === undefined ? scope.name : scope.name + "\u0000" + scope.version;
-      group = groups.get(key) as typeof group;
-      if (group === undefined) groups.set(key, group = { scope, spans: [] });
-    }
-    group.spans.push(sp);
-  }
-  return groups.values();
-}
-
 function writeRequest(spans: readonly SpanRecord[], options: EncodeOptions): void {
   const groups = groupByScope(spans);
   raw('{"resourceSpans":[{');
@@ -112,7 +92,7 @@ function writeRequest(spans: readonly SpanRecord[], options: EncodeOptions): voi
     byte(123);
     scope(group.scope);
     raw(',"spans":[');
-    const list = group.spans;
+    const list = group.items;
     for (let i = 0; i < list.length; i++) {
       if (i > 0) byte(44);
       span(list[i]);

@@ -5,7 +5,7 @@
  * @module
  */
 import type { EncodeOptions } from "../export/otlp-json.ts";
-import { anyValue, attributes, byte, decoder, raw, resource, scope, str, withWriter } from "../export/json-writer.ts";
+import { anyValue, attributes, byte, decoder, raw, resource, scope, str, withWriter, groupByScope } from "../export/json-writer.ts";
 import type { LogRecordData } from "./data.ts";
 
 export type { EncodeOptions } from "../export/otlp-json.ts";
@@ -54,26 +54,6 @@ function record(r: LogRecordData): void {
   byte(125);
 }
 
-type Scope = LogRecordData["scope"];
-
-/** Records grouped by scope (name and version), in first-seen order. */
-function groupByScope(records: readonly LogRecordData[]): Iterable<{ scope: Scope; records: LogRecordData[] }> {
-  const groups = new Map<string, { scope: Scope; records: LogRecordData[] }>();
-  let scope: Scope | undefined;
-  let group!: { scope: Scope; records: LogRecordData[] };
-  for (const r of records) {
-    // Records of one logger share one scope object: the key is built when the object changes.
-    if (r.scope !== scope) {
-      scope = r.scope;
-      const key = scope.version === undefined ? scope.name : scope.name + "\u0000" + scope.version;
-      group = groups.get(key) as typeof group;
-      if (group === undefined) groups.set(key, group = { scope, records: [] });
-    }
-    group.records.push(r);
-  }
-  return groups.values();
-}
-
 function writeRequest(records: readonly LogRecordData[], options: EncodeOptions): void {
   raw('{"resourceLogs":[{');
   resource(options.resource, options.resourceDroppedAttributesCount);
@@ -85,7 +65,7 @@ function writeRequest(records: readonly LogRecordData[], options: EncodeOptions)
     byte(123);
     scope(group.scope);
     raw(',"logRecords":[');
-    const list = group.records;
+    const list = group.items;
     for (let i = 0; i < list.length; i++) {
       if (i > 0) byte(44);
       record(list[i]);
