@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { attachDefaultLogger, Codex, configure, detachDefaultLogger } from "../mod.ts";
-import type { SpanRecord } from "../mod.ts";
+import type { MemoryExporter, SpanRecord } from "../mod.ts";
 
 const g = globalThis as { Deno?: unknown; Bun?: unknown };
 const runtimeLabel = g.Deno ? "deno" : g.Bun ? "bun" : "node";
@@ -53,10 +53,24 @@ try {
   console.log(`[demo] usage: ${JSON.stringify(result.usage)}`);
   await telemetry.flush();
   printTree(telemetry.memory?.finished() ?? []);
+  printSignals(telemetry.memory);
 } finally {
   await telemetry.shutdown();
   detachDefaultLogger();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** The same run as metrics and log records (the in-memory exporter keeps all three signals). */
+function printSignals(mem: MemoryExporter | undefined): void {
+  if (mem === undefined) return;
+  const sums = (name: string, key: string): string =>
+    (mem.metric(name)?.points ?? [])
+      .map((p) => `${String(p.attributes[key])}=${"sum" in p ? p.sum : p.value}`)
+      .join(" ");
+  console.log(`\n[demo] metrics: gen_ai.client.token.usage ${sums("gen_ai.client.token.usage", "gen_ai.token.type")}; codex.token.usage ${sums("codex.token.usage", "codex.token.type")}`);
+  console.log(`[demo] metrics: gen_ai.client.operation.duration ${sums("gen_ai.client.operation.duration", "gen_ai.operation.name")} (s)`);
+  const logs = mem.logs();
+  console.log(`[demo] ${logs.length} log records, e.g. ${logs.slice(0, 3).map((r) => `${r.eventName} ${r.severityText} span=${r.spanId}`).join("; ")}`);
 }
 
 function printTree(spans: readonly SpanRecord[]): void {
