@@ -677,3 +677,81 @@ export function groupByScope<T extends { scope: ScopeLike }>(items: readonly T[]
   }
   return groups.values();
 }
+
+/**
+ * A request body's starting buffer size, learned from the bytes per item of recent requests, so a
+ * body is written without regrowing (each regrowth copies everything written so far).
+ */
+export class BodySize {
+  #perItem: number;
+  readonly #slack: number;
+
+  /**
+   * @param perItem The first guess, bytes per item.
+   * @param slack How much over the learned size to allocate (the buffer is zero-filled, so less is faster when the guess holds).
+   */
+  constructor(perItem: number, slack: number) {
+    this.#perItem = perItem;
+    this.#slack = slack;
+  }
+
+  /**
+   * The buffer size for a body of `items` items.
+   *
+   * @param items Items in the body.
+   * @returns Bytes.
+   */
+  estimate(items: number): number {
+    return Math.ceil(items * this.#perItem * this.#slack) + 1024;
+  }
+
+  /**
+   * Learns from a written body (bodies under 16 items say little).
+   *
+   * @param items Items in the body.
+   * @param bytes Its size.
+   */
+  learn(items: number, bytes: number): void {
+    if (items >= 16) this.#perItem = Math.max(64, Math.min(1 << 20, bytes / items));
+  }
+}
+
+/**
+ * Writes a request of one resource whose items are grouped by scope:
+ * `{"<resourceField>":[{"resource":…,"<scopeField>":[{"scope":…,"<itemsField>":[…]}…][,"schemaUrl":…]}]}`.
+ *
+ * @param fields The request's three array fields (e.g. `resourceSpans`, `scopeSpans`, `spans`).
+ * @param items The items.
+ * @param item Writes one item.
+ * @param options Resource, its dropped attributes, schema URL.
+ */
+export function scopedRequest<T extends { scope: ScopeLike }>(
+  fields: readonly [string, string, string],
+  items: readonly T[],
+  item: (value: T) => void,
+  options: { resource?: Attributes; resourceDroppedAttributesCount?: number; schemaUrl?: string },
+): void {
+  raw(`{"${fields[0]}":[{`);
+  resource(options.resource, options.resourceDroppedAttributesCount);
+  raw(`,"${fields[1]}":[`);
+  let first = true;
+  for (const group of groupByScope(items)) {
+    if (first) first = false;
+    else byte(44);
+    byte(123);
+    scope(group.scope);
+    raw(`,"${fields[2]}":[`);
+    const list = group.items;
+    for (let i = 0; i < list.length; i++) {
+      if (i > 0) byte(44);
+      item(list[i]);
+    }
+    raw("]}");
+  }
+  byte(93);
+  if (options.schemaUrl) {
+    raw(',"schemaUrl":');
+    str(options.schemaUrl);
+  }
+  raw("}]}");
+}

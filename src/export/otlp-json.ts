@@ -5,7 +5,7 @@
  * @module
  */
 import type { Attributes, SpanRecord } from "../tracing/span-record.ts";
-import { attributes, byte, context, count, decoder, raw, resource, scope, str, withWriter, groupByScope } from "./json-writer.ts";
+import { attributes, BodySize, byte, context, count, decoder, raw, scopedRequest, str, withWriter } from "./json-writer.ts";
 
 export { encodeAttributes, jsonString } from "./json-writer.ts";
 
@@ -80,32 +80,9 @@ function span(sp: SpanRecord): void {
   raw("}}");
 }
 
-function writeRequest(spans: readonly SpanRecord[], options: EncodeOptions): void {
-  const groups = groupByScope(spans);
-  raw('{"resourceSpans":[{');
-  resource(options.resource, options.resourceDroppedAttributesCount);
-  raw(',"scopeSpans":[');
-  let first = true;
-  for (const group of groups) {
-    if (first) first = false;
-    else byte(44);
-    byte(123);
-    scope(group.scope);
-    raw(',"spans":[');
-    const list = group.items;
-    for (let i = 0; i < list.length; i++) {
-      if (i > 0) byte(44);
-      span(list[i]);
-    }
-    raw("]}");
-  }
-  byte(93);
-  if (options.schemaUrl) {
-    raw(',"schemaUrl":');
-    str(options.schemaUrl);
-  }
-  raw("}]}");
-}
+const TRACE_FIELDS = ["resourceSpans", "scopeSpans", "spans"] as const;
+// 15% over the learned size per span.
+const size = new BodySize(768, 1.15);
 
 /**
  * Encodes finished spans as an OTLP/JSON `ExportTraceServiceRequest` body in UTF-8, grouped by
@@ -121,21 +98,9 @@ function writeRequest(spans: readonly SpanRecord[], options: EncodeOptions): voi
  * ```
  */
 export function encodeTracesBytes(spans: readonly SpanRecord[], options: EncodeOptions = {}): Uint8Array {
-  const out = withWriter(estimate(spans.length), () => writeRequest(spans, options), false);
-  learn(spans.length, out.length);
+  const out = withWriter(size.estimate(spans.length), () => scopedRequest(TRACE_FIELDS, spans, span, options), false);
+  size.learn(spans.length, out.length);
   return out;
-}
-
-// Buffer sizing learns the bytes per span of recent requests, so a body is written without
-// regrowing (each regrowth copies everything written so far).
-let bytesPerSpan = 768;
-
-function estimate(count: number): number {
-  return Math.ceil(count * bytesPerSpan * 1.15) + 1024;
-}
-
-function learn(count: number, bytes: number): void {
-  if (count >= 16) bytesPerSpan = Math.max(64, Math.min(1 << 20, bytes / count));
 }
 
 /**

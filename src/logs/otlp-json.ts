@@ -5,7 +5,7 @@
  * @module
  */
 import type { EncodeOptions } from "../export/otlp-json.ts";
-import { anyValue, attributes, byte, decoder, raw, resource, scope, str, withWriter, groupByScope } from "../export/json-writer.ts";
+import { anyValue, attributes, BodySize, byte, decoder, raw, scopedRequest, str, withWriter } from "../export/json-writer.ts";
 import type { LogRecordData } from "./data.ts";
 
 export type { EncodeOptions } from "../export/otlp-json.ts";
@@ -54,35 +54,8 @@ function record(r: LogRecordData): void {
   byte(125);
 }
 
-function writeRequest(records: readonly LogRecordData[], options: EncodeOptions): void {
-  raw('{"resourceLogs":[{');
-  resource(options.resource, options.resourceDroppedAttributesCount);
-  raw(',"scopeLogs":[');
-  let first = true;
-  for (const group of groupByScope(records)) {
-    if (first) first = false;
-    else byte(44);
-    byte(123);
-    scope(group.scope);
-    raw(',"logRecords":[');
-    const list = group.items;
-    for (let i = 0; i < list.length; i++) {
-      if (i > 0) byte(44);
-      record(list[i]);
-    }
-    raw("]}");
-  }
-  byte(93);
-  if (options.schemaUrl) {
-    raw(',"schemaUrl":');
-    str(options.schemaUrl);
-  }
-  raw("}]}");
-}
-
-// Buffer sizing learns the bytes per record of recent requests, so a body is written without
-// regrowing (each regrowth copies everything written so far).
-let bytesPerRecord = 512;
+const LOG_FIELDS = ["resourceLogs", "scopeLogs", "logRecords"] as const;
+const size = new BodySize(512, 1.15);
 
 /**
  * Encodes log records as an OTLP/JSON `ExportLogsServiceRequest` body in UTF-8, grouped by scope
@@ -107,8 +80,8 @@ let bytesPerRecord = 512;
  * ```
  */
 export function encodeLogsBytes(records: readonly LogRecordData[], options: EncodeOptions = {}): Uint8Array {
-  const out = withWriter(Math.ceil(records.length * bytesPerRecord * 1.15) + 1024, () => writeRequest(records, options), false);
-  if (records.length >= 16) bytesPerRecord = Math.max(64, Math.min(1 << 20, out.length / records.length));
+  const out = withWriter(size.estimate(records.length), () => scopedRequest(LOG_FIELDS, records, record, options), false);
+  size.learn(records.length, out.length);
   return out;
 }
 

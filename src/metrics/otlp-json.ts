@@ -5,8 +5,9 @@
  * @module
  */
 import type { EncodeOptions } from "../export/otlp-json.ts";
-import { anyValue, byte, bytes, decoder, digitsAt, doubleAt, position, raw, reserve, resource, scope, setPosition, str, withWriter } from "../export/json-writer.ts";
+import { anyValue, BodySize, byte, bytes, decoder, digitsAt, doubleAt, position, raw, reserve, resource, scope, setPosition, str, withWriter } from "../export/json-writer.ts";
 import type { Attributes, AttributeValue } from "../tracing/span-record.ts";
+import { countPoints } from "./data.ts";
 import type { HistogramPoint, MetricData, NumberPoint, ScopeMetrics } from "./data.ts";
 
 export type { EncodeOptions } from "../export/otlp-json.ts";
@@ -530,7 +531,7 @@ function writeRequest(scopes: readonly ScopeMetrics[], options: EncodeOptions): 
 // Buffer sizing learns the bytes per point of recent requests, so a body is written without
 // regrowing (each regrowth copies everything written so far) and with little to spare: the whole
 // buffer is zero-filled when allocated (4% over, not 15%: measured 4-5% faster on Deno and Bun).
-let bytesPerPoint = 256;
+const size = new BodySize(256, 1.04);
 
 /**
  * Encodes collected metrics as an OTLP/JSON `ExportMetricsServiceRequest` body in UTF-8, under
@@ -546,21 +547,20 @@ let bytesPerPoint = 256;
  * ```
  */
 export function encodeMetricsBytes(scopes: readonly ScopeMetrics[], options: EncodeOptions = {}): Uint8Array {
-  let points = 0;
-  for (const s of scopes) for (const m of s.metrics) points += m.points.length;
+  const points = countPoints(scopes);
   // Within one call nothing can mutate a bounds array; across calls one might be.
   lastBounds = undefined;
   if (runCount >= RUNS_MAX) resetRuns();
   runBudget = 64 + (points >> 3);
   let out: Uint8Array;
   try {
-    out = withWriter(Math.ceil(points * bytesPerPoint * 1.04) + 1024, () => writeRequest(scopes, options), false);
+    out = withWriter(size.estimate(points), () => writeRequest(scopes, options), false);
   } finally {
     // Not holding on to the body.
     b = EMPTY;
     cur = headRun;
   }
-  if (points >= 16) bytesPerPoint = Math.max(64, Math.min(1 << 20, out.length / points));
+  size.learn(points, out.length);
   return out;
 }
 

@@ -196,8 +196,10 @@ export function configure(options: TelemetryOptions = {}): TelemetryHandle {
   // (a cumulative collection always has points, so "queued" cannot tell).
   let seenActivity = -1;
   const offExit = pipelines.length === 0 ? () => {} : onBeforeExit(() => {
-    const activity = (traces?.stats().produced ?? 0) + (logs?.stats().produced ?? 0);
-    const queued = (traces?.stats().queued ?? 0) + (logs?.stats().queued ?? 0);
+    const t = traces?.stats();
+    const l = logs?.stats();
+    const activity = (t?.produced ?? 0) + (l?.produced ?? 0);
+    const queued = (t?.queued ?? 0) + (l?.queued ?? 0);
     if (queued === 0 && activity === seenActivity) return;
     seenActivity = activity;
     for (const p of pipelines) void p.flush();

@@ -15,7 +15,7 @@ import type { Tracer } from "../tracing/tracer.ts";
 import type { SpanRecord } from "../tracing/span-record.ts";
 import { consoleExporter } from "./console.ts";
 import type { MemoryExporter } from "./memory-exporter.ts";
-import { NO_STATS, signalExporter } from "./pipeline.ts";
+import { signalExporter } from "./pipeline.ts";
 import type { SignalPipeline, Transports } from "./pipeline.ts";
 
 /** The traces pipeline and what the other signals need from it. */
@@ -84,8 +84,6 @@ export function tracesPipeline(
         }
       })();
     },
-    stats() {
-      return processor.stats() ?? NO_STATS;
-    },
+    stats: () => processor.stats(),
   };
 }
