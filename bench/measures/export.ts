@@ -13,13 +13,14 @@ const TOTAL = 1_000_000;
 const CHUNK = 500;
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
-interface Receiver {
+export interface Receiver {
   port: number;
   counts(): Promise<{ spans: number; requests: number; bytes: number }>;
   stop(): void;
 }
 
-function startReceiver(): Promise<Receiver> {
+/** Starts `bench/receiver.mjs` as its own process (the collector is not the SDK's cost). */
+export function startReceiver(): Promise<Receiver> {
   const child = spawn(process.execPath, [fileURLToPath(new URL("../receiver.mjs", import.meta.url))], {
     stdio: ["pipe", "pipe", "inherit"],
   });

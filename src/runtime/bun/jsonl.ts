@@ -16,7 +16,6 @@ interface ParseChunkResult {
 }
 interface BunJsonlGlobal {
   JSONL?: { parseChunk?: (input: Uint8Array, start: number, end: number) => ParseChunkResult };
-  indexOfLine?: (input: Uint8Array, offset: number) => number;
 }
 
 /**
@@ -38,9 +37,6 @@ export function bunJsonlAccelerator(): AsciiAccelerator | undefined {
   if (typeof parseChunk !== "function") return undefined;
   const isAscii = builtinModule<{ isAscii?: (bytes: Uint8Array) => boolean }>("node:buffer")?.isAscii;
   if (typeof isAscii !== "function") return undefined;
-  const nextLine = typeof bun!.indexOfLine === "function"
-    ? bun!.indexOfLine
-    : (bytes: Uint8Array, offset: number): number => bytes.indexOf(10, offset);
   return {
     isAscii,
     // One value per newline, or the portable path: a blank line (no value) or a value spanning
@@ -49,8 +45,9 @@ export function bunJsonlAccelerator(): AsciiAccelerator | undefined {
     ascii(bytes, start, end): unknown[] | undefined {
       const r = parseChunk(bytes, start, end);
       if (r.error !== null) return undefined;
+      // Uint8Array.indexOf, not Bun.indexOfLine: 20 against 29 ms per 100 MB of event lines.
       let lines = 0;
-      for (let at = nextLine(bytes, start); at !== -1 && at < end; at = nextLine(bytes, at + 1)) lines++;
+      for (let at = bytes.indexOf(10, start); at !== -1 && at < end; at = bytes.indexOf(10, at + 1)) lines++;
       return lines === r.values.length ? r.values : undefined;
     },
   };
