@@ -1,51 +1,16 @@
 // Measure 6: the exporter under load: 1,000,000 spans to a local receiver (throughput), ours vs
 // @opentelemetry/sdk-trace + exporter-trace-otlp-http; and 1,000,000 spans to a dead collector
 // (RSS growth, every span exported or counted as dropped).
-import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
 import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { batchProcessor, createTracer, otlpHttpExporter } from "../../export.ts";
 import type { Row } from "../harness.ts";
+import { startReceiver } from "../receiver-client.ts";
 
 const TOTAL = 1_000_000;
 const CHUNK = 500;
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
-
-export interface Receiver {
-  port: number;
-  counts(): Promise<{ spans: number; requests: number; bytes: number }>;
-  stop(): void;
-}
-
-/** Starts `bench/receiver.mjs` as its own process (the collector is not the SDK's cost). */
-export function startReceiver(): Promise<Receiver> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL("../receiver.mjs", import.meta.url))], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  let buffered = "";
-  const waiters: ((line: string) => void)[] = [];
-  child.stdout!.on("data", (d: Uint8Array) => {
-    buffered += new TextDecoder().decode(d);
-    let i;
-    while ((i = buffered.indexOf("\n")) !== -1) {
-      const line = buffered.slice(0, i);
-      buffered = buffered.slice(i + 1);
-      waiters.shift()?.(line);
-    }
-  });
-  const next = (): Promise<string> => new Promise((r) => waiters.push(r));
-  return next().then((line) => ({
-    port: JSON.parse(line).port,
-    counts: () => {
-      const p = next();
-      child.stdin!.write("x");
-      return p.then((l) => JSON.parse(l));
-    },
-    stop: () => child.stdin!.end(),
-  }));
-}
 
 function deadPort(): Promise<number> {
   return new Promise((resolve) => {
