@@ -1,5 +1,7 @@
 // The codex.approval span of the app-server transport runs from the request to the answer: its
-// duration is the hook's decision time (±20 ms), it hangs under the turn, carries the decision,
+// duration is the hook's decision time (it contains the hook, and at most 40 ms more: half the
+// smallest gap between the hooks' delays, so under a loaded machine's event-loop delays a span is
+// still told apart from its neighbours'), it hangs under the turn, carries the decision,
 // the answer, the policy and who decided, and exports as valid OTLP/JSON. And the app-server's
 // own spans join each run's trace through the per-request `trace` envelope field.
 import { after, before, describe, it } from "node:test";
@@ -69,7 +71,8 @@ describe(`app-server approval spans (${runtime})`, () => {
     approvals.forEach((span, i) => {
       const ms = Number(span.endTimeUnixNano - span.startTimeUnixNano) / 1e6;
       diffs.push(`${ms.toFixed(1)}/${measured[i].toFixed(1)}`);
-      assert.ok(Math.abs(ms - measured[i]) <= 20, `approval ${i}: span ${ms.toFixed(1)} ms vs hook ${measured[i].toFixed(1)} ms`);
+      const why = `approval ${i}: span ${ms.toFixed(1)} ms vs hook ${measured[i].toFixed(1)} ms`;
+      assert.ok(ms >= measured[i] - 1 && ms - measured[i] <= 40, why);
       assert.ok(Math.abs((span.attributes["codex.duration_ms"] as number) - ms) < 2);
       const turn = turns[i];
       assert.equal(span.parentSpanId, turn.spanId, "the approval hangs under its turn");
