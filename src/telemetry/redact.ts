@@ -38,7 +38,9 @@ export function isCredentialKey(key: string): boolean {
  *
  * @param metadata Event metadata.
  * @param traceSensitive Keep prompts.
- * @returns A redacted shallow-deep copy (nested plain objects are redacted too).
+ * @returns A redacted deep copy (nested objects are redacted too; a Date becomes its ISO string,
+ *   a URL its href without user info or credential query values, a Set an array, a Map an object,
+ *   an Error `{ name, message, ... }`).
  * @example
  * ```ts
  * import { redactMetadata } from "../../mod.ts";
@@ -55,7 +57,19 @@ function redactObject(value: unknown, keepPrompt: boolean, depth: number): unkno
   if (value === null || typeof value !== "object") return value;
   if (depth > 8) return "[truncated]";
   if (Array.isArray(value)) return value.map((v) => redactObject(v, keepPrompt, depth + 1));
+  // Values whose data is not in their own keys keep what they show: a Date its JSON form (an ISO
+  // time), a URL its href without credentials, a Set its members, a Map its entries, an Error its
+  // name and message.
+  if (value instanceof Set) return redactObject([...value], keepPrompt, depth);
+  if (value instanceof Map) return redactObject(Object.fromEntries(value), keepPrompt, depth);
+  if (value instanceof URL) return urlShown(value);
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === "function") return redactObject(toJSON.call(value), keepPrompt, depth + 1);
   const out: Record<string, unknown> = {};
+  if (value instanceof Error) {
+    out.name = value.name;
+    out.message = value.message;
+  }
   for (const key of Object.keys(value)) {
     const v = (value as Record<string, unknown>)[key];
     if (isCredentialKey(key)) out[key] = v === undefined ? v : REDACTED;
@@ -64,4 +78,13 @@ function redactObject(value: unknown, keepPrompt: boolean, depth: number): unkno
     } else out[key] = redactObject(v, keepPrompt, depth + 1);
   }
   return out;
+}
+
+/** A URL's href with its user info removed and the values of credential-named query parameters redacted. */
+function urlShown(url: URL): string {
+  const u = new URL(url.href);
+  u.username = "";
+  u.password = "";
+  for (const key of [...u.searchParams.keys()]) if (isCredentialKey(key)) u.searchParams.set(key, REDACTED);
+  return u.href;
 }

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { attachDefaultLogger, detach, emit, Events, startSpan } from "../../mod.ts";
+import { attachDefaultLogger, detach, emit, Events, redactMetadata, startSpan } from "../../mod.ts";
 
 function withLogger(
   options: Parameters<typeof attachDefaultLogger>[0],
@@ -96,5 +96,32 @@ describe("default logger", () => {
   it("ignores events outside the thread lifecycle by default", () => {
     const lines = withLogger({}, () => emit(Events.diffUpdated, {}, { diff: "x" }));
     assert.equal(lines.length, 0);
+  });
+
+  it("shows what Dates, URLs, Sets, Maps and Errors hold, without the credentials in them", () => {
+    const when = new Date(Date.UTC(2026, 11, 3, 12, 0, 0));
+    const err = Object.assign(new TypeError("bad input"), { code: "E_BAD", token: "sk-abcdefgh" });
+    const shown = redactMetadata({
+      at: when,
+      never: new Date(Number.NaN),
+      url: new URL("https://user:pw@collector.example/v1/traces?api_key=k1&region=eu"),
+      tags: new Set(["a", "b"]),
+      env: new Map<string, unknown>([["HOME", "/root"], ["OPENAI_API_KEY", "sk-1"]]),
+      error: err,
+      nested: { at: when },
+    });
+    assert.deepEqual(shown, {
+      at: "2026-12-03T12:00:00.000Z",
+      never: null,
+      url: "https://collector.example/v1/traces?api_key=%5Bredacted%5D&region=eu",
+      tags: ["a", "b"],
+      env: { HOME: "/root", OPENAI_API_KEY: "[redacted]" },
+      error: { name: "TypeError", message: "bad input", code: "E_BAD", token: "[redacted]" },
+      nested: { at: "2026-12-03T12:00:00.000Z" },
+    });
+    const lines = withLogger({ format: "json" }, () => {
+      startSpan("codex.thread", { started: when }).stop();
+    });
+    assert.equal(JSON.parse(lines[0].line).started, "2026-12-03T12:00:00.000Z");
   });
 });
