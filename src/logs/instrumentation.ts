@@ -110,6 +110,9 @@ const VALUE_PATTERNS: readonly RegExp[] = [
   /\bsk-[A-Za-z0-9_-]{8,}/g,
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
 ];
+// What every match of VALUE_PATTERNS contains, and its shortest length (`Basic xxxx`).
+const SHAPE_HINT = /bearer|basic|sk-|-----BEGIN /i;
+const MIN_SHAPE_LENGTH = 10;
 const PROMPT_KEYS = ["input", "prompt", "prompts"];
 const MIN_PROMPT_LENGTH = 8;
 const MAX_PROMPTS = 32;
@@ -166,6 +169,8 @@ export function logEvents(target: LoggerProvider | Logger, options: LogEventsOpt
   const scrub = (text: string): string => {
     let s = text;
     for (const p of prompts) if (s.includes(p)) s = s.replaceAll(p, REDACTED);
+    // One test for all the shapes (most strings are ids and statuses), the patterns on a hit.
+    if (s.length < MIN_SHAPE_LENGTH || !SHAPE_HINT.test(s)) return s;
     for (const re of VALUE_PATTERNS) {
       re.lastIndex = 0;
       if (re.test(s)) {
@@ -200,7 +205,6 @@ export function logEvents(target: LoggerProvider | Logger, options: LogEventsOpt
       case "object": {
         if (v === null) return undefined;
         if (v instanceof Uint8Array) return v;
-        if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : v.toISOString();
         if (depth >= MAX_DEPTH) return scrub(json(v));
         if (Array.isArray(v)) {
           const out: AttributeValue[] = [];
@@ -208,8 +212,9 @@ export function logEvents(target: LoggerProvider | Logger, options: LogEventsOpt
           return out;
         }
         const out: Record<string, AttributeValue> = {};
-        for (const [k, x] of Object.entries(v)) {
-          const y = valueOf(x, depth + 1);
+        const map = v as Record<string, unknown>;
+        for (const k in map) {
+          const y = valueOf(map[k], depth + 1);
           if (y !== undefined) out[k] = y;
         }
         return out;
@@ -219,16 +224,17 @@ export function logEvents(target: LoggerProvider | Logger, options: LogEventsOpt
     }
   };
 
-  // Top-level plain objects flatten to dotted keys (`usage.input_tokens`): what log backends index.
-  const flatten = (out: Attributes, prefix: string, v: unknown, depth: number): void => {
-    if (v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Date)) {
-      if (depth < MAX_DEPTH) {
-        for (const [k, x] of Object.entries(v)) flatten(out, prefix + k + ".", x, depth + 1);
-        return;
-      }
+  // Top-level objects flatten to dotted keys (`usage.input_tokens`): what log backends index.
+  // The metadata is redactMetadata's copy: plain data (Dates and the like already turned into
+  // strings), own keys only.
+  const flatten = (out: Attributes, key: string, v: unknown, depth: number): void => {
+    if (depth < MAX_DEPTH && v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Uint8Array)) {
+      const map = v as Record<string, unknown>;
+      for (const k in map) flatten(out, `${key}.${k}`, map[k], depth + 1);
+      return;
     }
     const value = valueOf(v, depth);
-    if (value !== undefined) out[prefix.slice(0, -1)] = value;
+    if (value !== undefined) out[key] = value;
   };
 
   const handler = (name: string, m: Readonly<Measurements>, md: Readonly<Metadata>): void => {
@@ -244,7 +250,7 @@ export function logEvents(target: LoggerProvider | Logger, options: LogEventsOpt
         const v = m[k];
         if (k !== "system_time" && v !== undefined) attributes[k] = v;
       }
-      for (const k in meta) flatten(attributes, k + ".", meta[k], 0);
+      for (const k in meta) flatten(attributes, k, meta[k], 0);
       const t = m.system_time;
       const severity = severityOf(name, md);
       const ctx = spanContextOf?.(md, name, m);

@@ -84,21 +84,18 @@ function textValue(v: unknown): string {
  * @returns The line.
  */
 export function formatText(name: string, measurements: Measurements, metadata: Metadata): string {
-  const label = name.replace(/^codex\./, "").replaceAll(".", " ");
   const fields: Record<string, unknown> = {};
   if (measurements.duration_ms !== undefined) fields.duration_ms = measurements.duration_ms;
   for (const k in metadata) if (metadata[k] !== undefined) fields[k] = metadata[k];
   for (const k in measurements) {
     if (k !== "duration_ms" && measurements[k] !== undefined) fields[k] = measurements[k];
   }
-  const keys = Object.keys(fields).filter((k) => !SKIP_TEXT.has(k));
-  keys.sort((a, b) => {
-    const ia = FIRST.indexOf(a), ib = FIRST.indexOf(b);
-    if (ia !== -1 || ib !== -1) return (ia === -1 ? 99 : ia) - (ib === -1 ? 99 : ib);
-    return a < b ? -1 : a > b ? 1 : 0;
-  });
-  let line = `[codex] ${label}`;
-  for (const k of keys) line += ` ${k}=${textValue(fields[k])}`;
+  let line = `[codex] ${(name.startsWith("codex.") ? name.slice(6) : name).replaceAll(".", " ")}`;
+  for (const k of FIRST) if (fields[k] !== undefined) line += ` ${k}=${textValue(fields[k])}`;
+  const rest: string[] = [];
+  for (const k in fields) if (!SKIP_TEXT.has(k) && !FIRST.includes(k)) rest.push(k);
+  rest.sort();
+  for (const k of rest) line += ` ${k}=${textValue(fields[k])}`;
   return line;
 }
 

@@ -40,7 +40,7 @@ export function isCredentialKey(key: string): boolean {
  * @param traceSensitive Keep prompts.
  * @returns A redacted deep copy (nested objects are redacted too; a Date becomes its ISO string,
  *   a URL its href without user info or credential query values, a Set an array, a Map an object,
- *   an Error `{ name, message, ... }`).
+ *   an Error `{ name, message, ... }`; typed arrays stay as they are).
  * @example
  * ```ts
  * import { redactMetadata } from "../../mod.ts";
@@ -57,9 +57,10 @@ function redactObject(value: unknown, keepPrompt: boolean, depth: number): unkno
   if (value === null || typeof value !== "object") return value;
   if (depth > 8) return "[truncated]";
   if (Array.isArray(value)) return value.map((v) => redactObject(v, keepPrompt, depth + 1));
-  // Values whose data is not in their own keys keep what they show: a Date its JSON form (an ISO
-  // time), a URL its href without credentials, a Set its members, a Map its entries, an Error its
-  // name and message.
+  // Bytes stay bytes. Values whose data is not in their own keys keep what they show: a Date its
+  // JSON form (an ISO time), a URL its href without credentials, a Set its members, a Map its
+  // entries, an Error its name and message.
+  if (ArrayBuffer.isView(value)) return value;
   if (value instanceof Set) return redactObject([...value], keepPrompt, depth);
   if (value instanceof Map) return redactObject(Object.fromEntries(value), keepPrompt, depth);
   if (value instanceof URL) return urlShown(value);
