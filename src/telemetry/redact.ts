@@ -86,6 +86,10 @@ function urlShown(url: URL): string {
   const u = new URL(url.href);
   u.username = "";
   u.password = "";
-  for (const key of [...u.searchParams.keys()]) if (isCredentialKey(key)) u.searchParams.set(key, REDACTED);
+  const secret: string[] = [];
+  u.searchParams.forEach((_v, key) => {
+    if (isCredentialKey(key)) secret.push(key);
+  });
+  for (const key of secret) u.searchParams.set(key, REDACTED);
   return u.href;
 }
