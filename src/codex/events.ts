@@ -17,6 +17,8 @@ export interface ThreadStartedEvent {
   type: "thread.started";
   /** Thread id (UUIDv7). */
   thread_id: string;
+  /** The model the server resolved for the thread (app-server transport; exec does not say). */
+  model?: string;
 }
 
 /** How a turn ended, in the seed's richer shape (`interrupted`: app-server, after `turn/interrupt`). */

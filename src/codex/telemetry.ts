@@ -145,6 +145,7 @@ export class RunTelemetry {
     const ids: Metadata = { thread_id: this.threadId, turn_id: this.turnId };
     if (this.#common.originator !== undefined) ids.originator = this.#common.originator;
     if (this.#common.source !== undefined) ids.source = this.#common.source;
+    if (this.#common.response_model !== undefined) ids.response_model = this.#common.response_model;
     return ids;
   }
 
@@ -193,6 +194,11 @@ export class RunTelemetry {
     switch (type) {
       case "thread.started":
         this.#setThreadId(String(e.thread_id));
+        // app-server answers the model it resolved: every later event of the run carries it.
+        if (typeof e.model === "string" && e.model !== "") {
+          this.#common.response_model = e.model;
+          this.thread.merge({ response_model: e.model });
+        }
         return;
       case "turn.started":
         this.#startTurn(typeof e.turn_id === "string" ? e.turn_id : undefined);

@@ -99,7 +99,12 @@ function copyStr(span: Span, md: Readonly<Metadata>, pairs: readonly (readonly [
   for (const [attr, key] of pairs) span.setAttribute(attr, str(md[key]));
 }
 
-const THREAD_IDS = [["codex.thread.id", "thread_id"], ["gen_ai.conversation.id", "thread_id"]] as const;
+// With the ids, the model the server resolved (app-server reports it; exec does not).
+const THREAD_IDS = [
+  ["codex.thread.id", "thread_id"],
+  ["gen_ai.conversation.id", "thread_id"],
+  ["gen_ai.response.model", "response_model"],
+] as const;
 const TURN_IDS = [...THREAD_IDS, ["codex.turn.id", "turn_id"]] as const;
 // Attributes every span of the event flow carries when its events' metadata has them.
 const COMMON = [

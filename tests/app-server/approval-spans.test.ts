@@ -67,6 +67,9 @@ describe(`app-server approval spans (${runtime})`, () => {
     const approvals = spans.filter((s: SpanRecord) => s.name === "codex.approval");
     const turns = spans.filter((s: SpanRecord) => s.name === "codex.turn");
     assert.equal(approvals.length, DELAYS.length);
+    // The model the server resolved, on the thread and turn spans (GenAI semconv).
+    const thread = spans.find((s: SpanRecord) => s.attributes["codex.span.type"] === "thread")!;
+    for (const s of [thread, ...turns]) assert.equal(s.attributes["gen_ai.response.model"], "gpt-5.5", s.name);
     const diffs: string[] = [];
     approvals.forEach((span, i) => {
       const ms = Number(span.endTimeUnixNano - span.startTimeUnixNano) / 1e6;

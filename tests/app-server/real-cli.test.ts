@@ -92,6 +92,9 @@ describe(`real Codex CLI 0.169 app-server (${runtime})`, () => {
     assert.equal(approved.md.parent_token, cap.named(Events.turnStart)[0].md.span_token);
     assert.equal(typeof approved.m.duration_ms, "number");
     assert.equal(cap.named(Events.threadStop)[0].md.result, "ok");
+    // The model thread/start answered, on the run's events from the thread's start on.
+    assert.equal(cap.named(Events.turnStart)[0].md.response_model, "gpt-5.5");
+    assert.equal(cap.named(Events.threadStop)[0].md.response_model, "gpt-5.5");
     assert.equal(result.usage?.input_tokens, 10);
     assert.equal(result.turnUsage?.input_tokens, 10);
     passed.push("approved");
@@ -306,6 +309,7 @@ describe(`real Codex CLI 0.169 app-server (${runtime})`, () => {
     assert.equal(second.usage?.input_tokens, 84, "usage is cumulative for the thread, as on exec");
     assert.equal(second.turnUsage?.input_tokens, 42, "the turn's own usage, exact after resume");
     assert.equal(cap.named(Events.turnStop)[1].md.usage_baseline, undefined, "no baseline guess needed");
+    assert.equal(cap.named(Events.turnStop)[1].md.response_model, "gpt-5.5", "thread/resume answers the model too");
     passed.push("resume");
   });
 

@@ -181,6 +181,12 @@ class AppServer implements AppServerTransport {
 interface ThreadState {
   /** The approval policy the server reported for the thread. */
   policy: string;
+  /** The model the server resolved for the thread (`thread/start` and `thread/resume` answer it). */
+  model: string | undefined;
+}
+
+function threadState(r: ThreadStartResponse | ThreadResumeResponse): ThreadState {
+  return { policy: policyName(r.approvalPolicy), model: typeof r.model === "string" && r.model !== "" ? r.model : undefined };
 }
 
 /** One running `codex app-server` and its connection. */
@@ -354,7 +360,7 @@ class ServerProcess {
       const params: ThreadStartParams = { ...threadParams(thread), sandbox: thread.sandboxMode ?? null };
       const r = await this.call<ThreadStartResponse>("thread/start", params, request, control);
       threadId = r.thread.id;
-      this.#threads.set(threadId, { policy: policyName(r.approvalPolicy) });
+      this.#threads.set(threadId, threadState(r));
     } else if (!this.#threads.has(threadId)) {
       const params: ThreadResumeParams = {
         ...threadParams(thread),
@@ -363,10 +369,12 @@ class ServerProcess {
         excludeTurns: true,
       };
       const r = await this.call<ThreadResumeResponse>("thread/resume", params, request, control);
-      this.#threads.set(threadId, { policy: policyName(r.approvalPolicy) });
+      this.#threads.set(threadId, threadState(r));
     }
-    records.push({ type: "thread.started", thread_id: threadId });
-    const session = new AppServerTurn(this, request, threadId, this.#threads.get(threadId)!.policy, records, () => {
+    // The model the server resolved for the thread: the runner reports it as gen_ai.response.model.
+    const state = this.#threads.get(threadId)!;
+    records.push({ type: "thread.started", thread_id: threadId, ...(state.model === undefined ? {} : { model: state.model }) });
+    const session = new AppServerTurn(this, request, threadId, state.policy, records, () => {
       if (this.#sessions.get(threadId!) === session) this.#sessions.delete(threadId!);
       if (this.#sessions.size === 0) this.#idle();
       release?.();
