@@ -166,8 +166,7 @@ const STARTS: { [event in EventName]?: StartRule } = {
       span.setAttribute("gen_ai.operation.name", "invoke_agent");
       span.setAttribute("gen_ai.provider.name", "openai");
       span.setAttribute("gen_ai.agent.name", "codex");
-      span.setAttribute("gen_ai.request.model", str(md.model));
-      copyStr(span, md, THREAD_IDS);
+      copyStr(span, md, [["gen_ai.request.model", "model"], ...THREAD_IDS]);
       span.setAttribute("codex.thread.resume", md.resume === true ? true : undefined);
       span.setAttribute("codex.sandbox_mode", str(md.sandbox_mode));
       if (md.traceSensitive === true && typeof md.input === "string") span.setAttribute("codex.input", md.input);
@@ -185,7 +184,7 @@ const STARTS: { [event in EventName]?: StartRule } = {
     start(span, md) {
       const type = str(md.item_type) ?? "unknown";
       span.name = `codex.item ${type}`;
-      span.setAttribute("codex.item.id", str(md.item_id));
+      copyStr(span, md, [["codex.item.id", "item_id"]]);
       span.setAttribute("codex.item.type", type);
       copyStr(span, md, [["codex.mcp.server", "server"], ["gen_ai.tool.name", "tool"]]);
     },
@@ -197,9 +196,9 @@ const STARTS: { [event in EventName]?: StartRule } = {
       span.name = `execute_tool ${tool}`;
       span.setAttribute("gen_ai.operation.name", "execute_tool");
       span.setAttribute("gen_ai.tool.name", tool);
-      span.setAttribute("gen_ai.tool.call.id", str(md.call_id));
+      copyStr(span, md, [["gen_ai.tool.call.id", "call_id"]]);
       span.setAttribute("codex.tool.attempt", num(md.attempt));
-      span.setAttribute("codex.item.type", str(md.item_type));
+      copyStr(span, md, [["codex.item.type", "item_type"]]);
     },
   },
   "codex.approval.requested": {
@@ -254,9 +253,13 @@ const toolEnd = (failure: boolean): EndRule => (span, md, _m, t) => {
 
 const approvalEnd = (decision: string): EndRule => (span, md) => {
   span.setAttribute("codex.approval.decision", decision);
-  copyStr(span, md, [["codex.approval.source", "source"], ["codex.approval.reason", "reason"]]);
-  // app-server: the protocol answer sent (accept, acceptForSession, decline, cancel) and the policy.
-  copyStr(span, md, [["codex.approval.answer", "answer"], ["codex.approval.policy", "policy"]]);
+  // app-server also says the protocol answer sent (accept, acceptForSession, decline, cancel) and the policy.
+  copyStr(span, md, [
+    ["codex.approval.source", "source"],
+    ["codex.approval.reason", "reason"],
+    ["codex.approval.answer", "answer"],
+    ["codex.approval.policy", "policy"],
+  ]);
 };
 
 const compactionEnd = (failure: boolean): EndRule => (span, md, m) => {
