@@ -65,7 +65,13 @@ function redactObject(value: unknown, keepPrompt: boolean, depth: number): unkno
   if (value instanceof Map) return redactObject(Object.fromEntries(value), keepPrompt, depth);
   if (value instanceof URL) return urlShown(value);
   const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === "function") return redactObject(toJSON.call(value), keepPrompt, depth + 1);
+  if (typeof toJSON === "function") {
+    try {
+      return redactObject(toJSON.call(value), keepPrompt, depth + 1);
+    } catch {
+      return "[unserializable]";
+    }
+  }
   const out: Record<string, unknown> = {};
   if (value instanceof Error) {
     out.name = value.name;

@@ -109,6 +109,7 @@ describe("default logger", () => {
       env: new Map<string, unknown>([["HOME", "/root"], ["OPENAI_API_KEY", "sk-1"]]),
       error: err,
       nested: { at: when },
+      broken: { toJSON: () => { throw new Error("no"); } },
     });
     assert.deepEqual(shown, {
       at: "2026-12-03T12:00:00.000Z",
@@ -118,6 +119,7 @@ describe("default logger", () => {
       env: { HOME: "/root", OPENAI_API_KEY: "[redacted]" },
       error: { name: "TypeError", message: "bad input", code: "E_BAD", token: "[redacted]" },
       nested: { at: "2026-12-03T12:00:00.000Z" },
+      broken: "[unserializable]",
     });
     const lines = withLogger({ format: "json" }, () => {
       startSpan("codex.thread", { started: when }).stop();
