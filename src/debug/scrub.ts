@@ -5,7 +5,7 @@
  * stored, let alone served.
  * @module
  */
-import { isCredentialKey, REDACTED } from "../telemetry/redact.ts";
+import { isCredentialKey, REDACTED, scrubCredentials } from "../telemetry/redact.ts";
 
 /** A JSON value as the feed stores and serves it. */
 export type JsonValue =
@@ -19,12 +19,6 @@ export type JsonValue =
 // Keys that hold the prompt: `input` in thread metadata, GenAI prompt attributes on spans.
 const PROMPT_KEY =
   /^(input|prompt|prompts)$|(^|\.)(input|prompt|prompts)$|^gen_ai\.(prompt|input\.messages|system_instructions)/i;
-// Credential shapes inside free text (error messages, stderr tails, commands).
-const VALUE_PATTERNS: readonly RegExp[] = [
-  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi,
-  /\bsk-[A-Za-z0-9_-]{8,}/g,
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
-];
 const MIN_SECRET_LENGTH = 4;
 const MIN_PROMPT_LENGTH = 8;
 
@@ -127,13 +121,7 @@ export class Scrubber {
     let s = text;
     for (const v of this.#values) if (s.includes(v)) s = s.replaceAll(v, REDACTED);
     for (const p of this.#prompts) if (s.includes(p)) s = s.replaceAll(p, REDACTED);
-    for (const re of VALUE_PATTERNS) {
-      re.lastIndex = 0;
-      if (re.test(s)) {
-        re.lastIndex = 0;
-        s = s.replace(re, (m) => /^(bearer|basic)\s/i.test(m) ? `${m.split(/\s/)[0]} ${REDACTED}` : REDACTED);
-      }
-    }
+    s = scrubCredentials(s);
     const max = this.#limits.maxString;
     // Cut after scrubbing: cutting first could leave half a secret that no longer matches.
     return s.length > max ? `${s.slice(0, max)}…[+${s.length - max} chars]` : s;

@@ -14,12 +14,12 @@
 // Redaction: the logger's and the debug feed's (`redactMetadata`: credentials always, the prompt
 // unless traceSensitive), then two more passes on every string, because a record leaves the
 // process: copies of a redacted prompt elsewhere (error messages) and credential shapes in free
-// text (`Bearer …`, `sk-…`, private keys; the patterns of the debug feed's scrubber).
+// text (`Bearer …`, `sk-…`, private keys: `scrubCredentials`, as the logger and the debug feed).
 import { attach, detach } from "../telemetry/bus.ts";
 import { EVENT_NAMES } from "../telemetry/events.ts";
 import type { EventName, Measurements, Metadata } from "../telemetry/events.ts";
 import { formatText } from "../telemetry/logger.ts";
-import { REDACTED, redactMetadata } from "../telemetry/redact.ts";
+import { REDACTED, redactMetadata, scrubCredentials } from "../telemetry/redact.ts";
 import type { EventSpanContext } from "../tracing/instrumentation.ts";
 import type { Attributes, AttributeValue } from "../tracing/span-record.ts";
 import { Severity } from "./data.ts";
@@ -104,15 +104,6 @@ export function severityOf(name: string, metadata: Readonly<Metadata>): EventSev
   return INFO;
 }
 
-// Credential shapes inside free text, as the debug feed's scrubber removes them.
-const VALUE_PATTERNS: readonly RegExp[] = [
-  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi,
-  /\bsk-[A-Za-z0-9_-]{8,}/g,
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
-];
-// What every match of VALUE_PATTERNS contains, and its shortest length (`Basic xxxx`).
-const SHAPE_HINT = /bearer|basic|sk-|-----BEGIN /i;
-const MIN_SHAPE_LENGTH = 10;
 const PROMPT_KEYS = ["input", "prompt", "prompts"];
 const MIN_PROMPT_LENGTH = 8;
 const MAX_PROMPTS = 32;
@@ -169,16 +160,7 @@ export function logEvents(target: LoggerProvider | Logger, options: LogEventsOpt
   const scrub = (text: string): string => {
     let s = text;
     for (const p of prompts) if (s.includes(p)) s = s.replaceAll(p, REDACTED);
-    // One test for all the shapes (most strings are ids and statuses), the patterns on a hit.
-    if (s.length < MIN_SHAPE_LENGTH || !SHAPE_HINT.test(s)) return s;
-    for (const re of VALUE_PATTERNS) {
-      re.lastIndex = 0;
-      if (re.test(s)) {
-        re.lastIndex = 0;
-        s = s.replace(re, (m) => /^(bearer|basic)\s/i.test(m) ? `${m.split(/\s/)[0]} ${REDACTED}` : REDACTED);
-      }
-    }
-    return s;
+    return scrubCredentials(s);
   };
 
   const remember = (md: Readonly<Metadata>): void => {

@@ -6,7 +6,7 @@
 import { attach, detach } from "./bus.ts";
 import { Events } from "./events.ts";
 import type { Measurements, Metadata } from "./events.ts";
-import { redactMetadata } from "./redact.ts";
+import { redactMetadata, scrubCredentials } from "./redact.ts";
 
 /** Log levels, lowest first. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -68,11 +68,19 @@ function defaultSink(line: string, level: LogLevel): void {
 const FIRST = ["duration_ms", "thread_id", "turn_id", "item_type", "result", "status", "exit_code", "pid"];
 const SKIP_TEXT = new Set(["originator", "span_token", "parent_token", "system_time", "duration"]);
 
+// Strings go through scrubCredentials: a credential inside an error message or a stderr tail is
+// not caught by its key.
+const shown = (_k: string, x: unknown): unknown =>
+  typeof x === "bigint" ? x.toString() : typeof x === "string" ? scrubCredentials(x) : x;
+
 function textValue(v: unknown): string {
-  if (typeof v === "string") return /[\s"=]/.test(v) || v === "" ? JSON.stringify(v) : v;
+  if (typeof v === "string") {
+    const t = scrubCredentials(v);
+    return /[\s"=]/.test(t) || t === "" ? JSON.stringify(t) : t;
+  }
   if (typeof v === "number") return String(Math.round(v * 100) / 100);
   if (typeof v === "bigint" || typeof v === "boolean") return String(v);
-  return JSON.stringify(v, (_k, x) => typeof x === "bigint" ? x.toString() : x);
+  return JSON.stringify(v, shown);
 }
 
 /**
@@ -137,7 +145,7 @@ export function attachDefaultLogger(options: LoggerOptions = {}): string {
         if (k !== "system_time" && k !== "duration_ms") record[k] = measurements[k];
       }
       Object.assign(record, meta);
-      sink(JSON.stringify(record, (_k, v) => typeof v === "bigint" ? v.toString() : v), level);
+      sink(JSON.stringify(record, shown), level);
     } else {
       sink(formatText(name, measurements, meta), level);
     }

@@ -15,6 +15,43 @@ const SECRET_KEY =
   /(api[_-]?key|authorization|secret|password|passwd|bearer|cookie|credential|private[_-]?key|(^|[._-])headers?$|(^|[._-])token$|(^|[._-])(cert|key)(file)?$|certificate)/i;
 const SAFE_KEYS = new Set(["span_token", "parent_token", "token_savings", "tool", "item_type"]);
 
+// Credential shapes inside free text (error messages, stderr tails, commands), and what every
+// match contains with its shortest length (`Basic xxxx`): most strings are ids and statuses, and
+// one test clears them.
+const CREDENTIAL_TEXT: readonly RegExp[] = [
+  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi,
+  /\bsk-[A-Za-z0-9_-]{8,}/g,
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
+];
+const CREDENTIAL_HINT = /bearer|basic|sk-|-----BEGIN /i;
+const MIN_CREDENTIAL_TEXT = 10;
+
+/**
+ * Replaces credential shapes inside free text: `Bearer …` / `Basic …` values (the scheme stays),
+ * `sk-…` API keys and PEM private keys. The default logger, the debug feed and the log records
+ * all pass their strings through it.
+ *
+ * @param text Any text.
+ * @returns The text with each credential replaced by `[redacted]`.
+ * @example
+ * ```ts
+ * import { scrubCredentials } from "./redact.ts";
+ * scrubCredentials("401: Authorization: Bearer abc123xyz"); // "401: Authorization: Bearer [redacted]"
+ * ```
+ */
+export function scrubCredentials(text: string): string {
+  if (text.length < MIN_CREDENTIAL_TEXT || !CREDENTIAL_HINT.test(text)) return text;
+  let s = text;
+  for (const re of CREDENTIAL_TEXT) {
+    re.lastIndex = 0;
+    if (re.test(s)) {
+      re.lastIndex = 0;
+      s = s.replace(re, (m) => /^(bearer|basic)\s/i.test(m) ? `${m.split(/\s/)[0]} ${REDACTED}` : REDACTED);
+    }
+  }
+  return s;
+}
+
 /**
  * Whether a metadata key or attribute name holds a credential (API keys, authorization and
  * header values, tokens, certificate and key files). The logger and the debug feed share it.

@@ -126,4 +126,23 @@ describe("default logger", () => {
     });
     assert.equal(JSON.parse(lines[0].line).started, "2026-12-03T12:00:00.000Z");
   });
+
+  it("never prints a credential that sits inside free text, in either format", () => {
+    const md = {
+      result: "error",
+      error: { message: "HTTP 401: Authorization: Bearer abcdefghijk, key sk-proj-1234567890abcdef" },
+      stderr_tail: "curl -H 'Authorization: Basic dXNlcjpwYXNz' https://x",
+    };
+    for (const format of ["text", "json"] as const) {
+      const lines = withLogger({ format }, () => {
+        startSpan("codex.thread", {}).stop({}, md);
+      });
+      const out = lines.map((l) => l.line).join("\n");
+      for (const secret of ["abcdefghijk", "sk-proj-1234567890abcdef", "dXNlcjpwYXNz"]) {
+        assert.ok(!out.includes(secret), `${format}: ${secret} printed: ${out}`);
+      }
+      assert.match(out, /Bearer \[redacted\]/, format);
+      if (format === "json") assert.equal(JSON.parse(lines[1].line).stderr_tail, "curl -H 'Authorization: Basic [redacted]' https://x");
+    }
+  });
 });
