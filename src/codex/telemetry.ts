@@ -8,6 +8,7 @@
 import { describeError, emit, startSpan } from "../telemetry/bus.ts";
 import type { SpanHandle } from "../telemetry/bus.ts";
 import { Events } from "../telemetry/events.ts";
+import { scrubCredentials } from "../telemetry/redact.ts";
 import type { Measurements, Metadata, Usage } from "../telemetry/events.ts";
 import type { MalformedLine } from "../jsonl/decoder.ts";
 import type { ThreadEvent } from "./events.ts";
@@ -69,12 +70,29 @@ function toolOf(item: ThreadItem): string | undefined {
 }
 
 function itemError(item: ThreadItem): { message: string } | undefined {
-  if (item.type === "error" && typeof item.message === "string") return { message: item.message };
+  if (item.type === "error" && typeof item.message === "string") return { message: scrubCredentials(item.message) };
   const e = (item as { error?: unknown }).error;
   if (e !== null && typeof e === "object" && typeof (e as { message?: unknown }).message === "string") {
-    return { message: (e as { message: string }).message };
+    return { message: scrubCredentials((e as { message: string }).message) };
   }
   return undefined;
+}
+
+// Error text from the CLI and the server (stderr tails, HTTP answers) goes into events, and from
+// there into spans and log records that leave the process: credential shapes are replaced first.
+function scrubbedError(error: unknown): unknown {
+  if (typeof error === "string") return scrubCredentials(error);
+  if (error === null || typeof error !== "object" || typeof (error as { message?: unknown }).message !== "string") {
+    return error;
+  }
+  const message = scrubCredentials((error as { message: string }).message);
+  if (message === (error as { message: string }).message) return error;
+  if (!(error instanceof Error)) return { ...error, message };
+  const clean = new Error(message);
+  clean.name = error.name;
+  const code = (error as { code?: unknown }).code;
+  if (code !== undefined) Object.assign(clean, { code });
+  return clean;
 }
 
 /** How a run ended, as the runner decided. */
@@ -236,7 +254,7 @@ export class RunTelemetry {
         const savings = typeof info.token_savings === "number" ? info.token_savings : undefined;
         span.stop(
           savings === undefined ? {} : { token_savings: savings },
-          { compaction: e.compaction ?? undefined, error: e.error ?? undefined, ...this.#ids() },
+          { compaction: e.compaction ?? undefined, error: scrubbedError(e.error ?? undefined), ...this.#ids() },
           type === "turn.compaction.completed" ? Events.compactionCompleted : Events.compactionFailed,
         );
         return;
@@ -310,7 +328,7 @@ export class RunTelemetry {
         ...this.#ids(),
         parent_token: this.#turn!.token,
         reason: "cli_error_recovered",
-        message,
+        message: scrubCredentials(message),
       });
     }
     this.pendingErrors = [];
@@ -323,7 +341,7 @@ export class RunTelemetry {
     this.turnStatus = "failed";
     this.turnError = message;
     this.pendingErrors = [];
-    this.#endTurn("failed", { error: { message } });
+    this.#endTurn("failed", { error: { message: scrubCredentials(message) } });
   }
 
   #endTurn(status: string, metadata: Metadata): void {
@@ -498,7 +516,7 @@ export class RunTelemetry {
     if (this.#turn !== undefined) {
       const message = outcome.error !== undefined ? describeError(outcome.error).message : outcome.reason;
       this.#endTurn(outcome.openTurnStatus, {
-        error: message === undefined ? undefined : { message },
+        error: message === undefined ? undefined : { message: scrubCredentials(message) },
         reason: outcome.reason,
       });
     }
@@ -511,7 +529,7 @@ export class RunTelemetry {
       reason: outcome.reason,
       usage: this.turnUsage,
     };
-    if (outcome.result === "error") this.thread.exception(outcome.error, end);
+    if (outcome.result === "error") this.thread.exception(scrubbedError(outcome.error), end);
     else this.thread.stop(usageMeasurements(this.turnUsage), end);
   }
 }
