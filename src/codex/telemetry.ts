@@ -70,12 +70,10 @@ function toolOf(item: ThreadItem): string | undefined {
 }
 
 function itemError(item: ThreadItem): { message: string } | undefined {
-  if (item.type === "error" && typeof item.message === "string") return { message: scrubCredentials(item.message) };
-  const e = (item as { error?: unknown }).error;
-  if (e !== null && typeof e === "object" && typeof (e as { message?: unknown }).message === "string") {
-    return { message: scrubCredentials((e as { message: string }).message) };
-  }
-  return undefined;
+  const own = item.type === "error" ? item.message : undefined;
+  const nested = ((item as { error?: unknown }).error as { message?: unknown } | null | undefined)?.message;
+  const message = typeof own === "string" ? own : nested;
+  return typeof message === "string" ? { message: scrubCredentials(message) } : undefined;
 }
 
 // Error text from the CLI and the server (stderr tails, HTTP answers) goes into events, and from
@@ -341,7 +339,7 @@ export class RunTelemetry {
     this.turnStatus = "failed";
     this.turnError = message;
     this.pendingErrors = [];
-    this.#endTurn("failed", { error: { message: scrubCredentials(message) } });
+    this.#endTurn("failed", { error: { message } });
   }
 
   #endTurn(status: string, metadata: Metadata): void {
@@ -349,7 +347,9 @@ export class RunTelemetry {
     if (turn === undefined) return;
     this.#closeChildren(status === "completed" ? "incomplete" : status);
     this.#turn = undefined;
-    turn.stop(usageMeasurements(metadata.usage as Usage | undefined), { ...metadata, status });
+    const md: Metadata = { ...metadata, status };
+    if (md.error !== undefined) md.error = scrubbedError(md.error);
+    turn.stop(usageMeasurements(metadata.usage as Usage | undefined), md);
   }
 
   #closeChildren(status: string): void {
@@ -516,7 +516,7 @@ export class RunTelemetry {
     if (this.#turn !== undefined) {
       const message = outcome.error !== undefined ? describeError(outcome.error).message : outcome.reason;
       this.#endTurn(outcome.openTurnStatus, {
-        error: message === undefined ? undefined : { message: scrubCredentials(message) },
+        error: message === undefined ? undefined : { message },
         reason: outcome.reason,
       });
     }

@@ -68,19 +68,17 @@ function defaultSink(line: string, level: LogLevel): void {
 const FIRST = ["duration_ms", "thread_id", "turn_id", "item_type", "result", "status", "exit_code", "pid"];
 const SKIP_TEXT = new Set(["originator", "span_token", "parent_token", "system_time", "duration"]);
 
-// Strings go through scrubCredentials: a credential inside an error message or a stderr tail is
-// not caught by its key.
+// Credentials inside text (an error message, a stderr tail) are not caught by their key: the
+// logger's output goes through scrubCredentials, each string of a JSON line, a text line whole.
+// formatText itself does not scrub (the log records remove prompt copies from its line first).
 const shown = (_k: string, x: unknown): unknown =>
   typeof x === "bigint" ? x.toString() : typeof x === "string" ? scrubCredentials(x) : x;
 
 function textValue(v: unknown): string {
-  if (typeof v === "string") {
-    const t = scrubCredentials(v);
-    return /[\s"=]/.test(t) || t === "" ? JSON.stringify(t) : t;
-  }
+  if (typeof v === "string") return /[\s"=]/.test(v) || v === "" ? JSON.stringify(v) : v;
   if (typeof v === "number") return String(Math.round(v * 100) / 100);
   if (typeof v === "bigint" || typeof v === "boolean") return String(v);
-  return JSON.stringify(v, shown);
+  return JSON.stringify(v, (_k, x) => typeof x === "bigint" ? x.toString() : x);
 }
 
 /**
@@ -147,7 +145,7 @@ export function attachDefaultLogger(options: LoggerOptions = {}): string {
       Object.assign(record, meta);
       sink(JSON.stringify(record, shown), level);
     } else {
-      sink(formatText(name, measurements, meta), level);
+      sink(scrubCredentials(formatText(name, measurements, meta)), level);
     }
   });
   return id;
