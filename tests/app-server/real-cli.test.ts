@@ -223,6 +223,9 @@ describe(`real Codex CLI 0.169 app-server (${runtime})`, () => {
     const started = Date.now();
     const run = thread.run("slow");
     const cmdPid = await readPid(pidFile);
+    // "During the command": the command writes its pid as it starts, which can come before the
+    // SDK has read the item/started notification on a loaded machine; interrupt once it has.
+    await waitUntil(() => cap.named(Events.toolStart).length > 0, 3000);
     const serverPid = codex.activePids()[0];
     assert.equal(await thread.interrupt(), true);
     const result = await run;
